@@ -79,3 +79,19 @@ public class ParityRunnerDetectsMistakesTests
         Assert.Equal(CaseStatus.Skipped, ParityRunner.RunCase("x.json", c).Status);
     }
 }
+
+public class ExtraGoldenTests
+{
+    [Fact]
+    public void Our_own_extra_PyTorch_cases_for_the_core_ops_all_pass()
+    {
+        string? dir = null;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null && dir is null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "tests", "golden-extra", "core_extra.json"))) dir = Path.Combine(d.FullName, "tests", "golden-extra");
+        Assert.NotNull(dir);
+        var results = ParityRunner.RunFile(Path.Combine(dir, "core_extra.json"));
+        Assert.True(results.Count >= 80);
+        var bad = results.Where(r => r.Status != CaseStatus.Passed).Select(r => $"{r.Status} {r.Name}: {r.Message}").ToList();
+        Assert.True(bad.Count == 0, string.Join("\n", bad));
+    }
+}
