@@ -75,18 +75,22 @@ public sealed class ArticleGolden
     /// <summary>Finds the folder holding PyTorch's golden files.</summary>
     /// <param name="startDirectories">Folders to walk up from; by default the program's folder and the current one.</param>
     /// <returns>The folder, or null when none is found.</returns>
-    /// <remarks>
-    /// Honours <see cref="DirectoryVariable"/> first. Otherwise walks up from each start folder and, at each level,
-    /// looks for <c>shared/golden/pytorch</c> and <c>../shared/golden/pytorch</c>.
-    /// </remarks>
+    /// <remarks>Honours <see cref="DirectoryVariable"/> first, then searches as <see cref="SearchUpwards"/>.</remarks>
     public static string? FindDirectory(params string[] startDirectories)
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(DirectoryVariable);
         if (!string.IsNullOrEmpty(fromEnvironment))
             return Directory.Exists(fromEnvironment) ? Path.GetFullPath(fromEnvironment) : null;
+        return SearchUpwards(startDirectories.Length > 0
+            ? startDirectories
+            : [AppContext.BaseDirectory, Directory.GetCurrentDirectory()]);
+    }
 
-        if (startDirectories.Length == 0)
-            startDirectories = [AppContext.BaseDirectory, Directory.GetCurrentDirectory()];
+    /// <summary>Walks up from each start folder looking for <c>shared/golden/pytorch</c> or <c>../shared/golden/pytorch</c>.</summary>
+    /// <param name="startDirectories">Folders to start from, tried in order.</param>
+    /// <returns>The first such folder that holds <see cref="FileName"/>, or null.</returns>
+    public static string? SearchUpwards(params string[] startDirectories)
+    {
         foreach (var start in startDirectories)
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
