@@ -1,0 +1,131 @@
+namespace Cajal;
+
+/// <summary>Switches gradient recording on and off, as PyTorch's <c>torch.no_grad()</c>.</summary>
+/// <example>
+/// <code>
+/// using (Autograd.NoGrad())
+/// {
+///     w.SubInPlace(w.Grad! * lr);   // an update that must not be recorded
+/// }
+/// </code>
+/// </example>
+public static class Autograd
+{
+    [ThreadStatic] private static int t_disabledDepth;
+
+    /// <summary>Whether operations on this thread record the graph for backward.</summary>
+    public static bool IsEnabled => t_disabledDepth == 0;
+
+    /// <summary>Turns recording off on this thread until the returned scope is disposed.</summary>
+    public static IDisposable NoGrad()
+    {
+        t_disabledDepth++;
+        return new Scope();
+    }
+
+    private sealed class Scope : IDisposable
+    {
+        private bool _disposed;
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            t_disabledDepth--;
+        }
+    }
+
+    /// <summary>
+    /// Attaches a backward closure to <paramref name="output"/> when recording is on and any input requires a gradient.
+    /// </summary>
+    internal static Tensor Record(Tensor output, string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    {
+        if (!IsEnabled) return output;
+        bool any = false;
+        foreach (var input in inputs) any |= input.RequiresGrad;
+        if (!any) return output;
+        output.GradFn = new Node(name, inputs, backward);
+        output.MarkRequiresGrad();
+        return output;
+    }
+
+    /// <summary>
+    /// Runs reverse-mode differentiation from <paramref name="root"/> with the given upstream gradient.
+    /// </summary>
+    /// <remarks>
+    /// The graph is ordered by an iterative depth-first search, so a chain of any depth is fine. Gradients
+    /// of non-leaf tensors are summed per node before its closure runs; leaves accumulate into <c>Grad</c>.
+    /// </remarks>
+    internal static void RunBackward(Tensor root, Tensor upstream, bool retainGraph)
+    {
+        using var _ = NoGrad();
+        if (root.GradFn is null)
+        {
+            Accumulate(root, upstream);
+            return;
+        }
+
+        var order = TopologicalOrder(root.GradFn);
+        var pending = new Dictionary<Node, Tensor>(ReferenceEqualityComparer.Instance) { [root.GradFn] = upstream };
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var node = order[i];
+            if (!pending.Remove(node, out var grad)) continue;   // nothing flowed here
+            var inputs = node.Inputs;
+            var grads = node.BackwardFn!(grad);
+            if (grads.Length != inputs.Length)
+                throw new InvalidOperationException($"Backward of {node.Name} returned {grads.Length} gradients for {inputs.Length} inputs.");
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                var input = inputs[k];
+                var g = grads[k];
+                if (g is null || !input.RequiresGrad) continue;
+                if (g.Shape != input.Shape)
+                    throw new InvalidOperationException($"Backward of {node.Name}: gradient of shape {g.Shape} for input {k} of shape {input.Shape}.");
+                if (input.GradFn is null)
+                    Accumulate(input, g);
+                else if (pending.TryGetValue(input.GradFn, out var existing))
+                    pending[input.GradFn] = existing + g;
+                else
+                    pending[input.GradFn] = g;
+            }
+            if (!retainGraph) node.Release();
+        }
+    }
+
+    private static List<Node> TopologicalOrder(Node root)
+    {
+        // Post-order DFS with an explicit stack of (node, next input index).
+        var order = new List<Node>();
+        var visited = new HashSet<Node>(ReferenceEqualityComparer.Instance) { root };
+        var stack = new Stack<(Node Node, int Next)>();
+        stack.Push((root, 0));
+        while (stack.Count > 0)
+        {
+            var (node, next) = stack.Pop();
+            if (node.Released)
+                throw new InvalidOperationException(
+                    $"Backward: trying to backward through the graph a second time (the saved state of {node.Name} was freed by the first Backward). " +
+                    "Pass retainGraph: true to the first Backward call to keep it.");
+            if (next < node.Inputs.Length)
+            {
+                stack.Push((node, next + 1));
+                var child = node.Inputs[next].GradFn;
+                if (child is not null && visited.Add(child)) stack.Push((child, 0));
+            }
+            else
+            {
+                order.Add(node);
+            }
+        }
+        return order;
+    }
+
+    private static void Accumulate(Tensor leaf, Tensor grad)
+    {
+        if (!leaf.RequiresGrad) return;
+        // A fresh copy: gradients returned by closures may alias each other or the caller's upstream,
+        // and optimizers update Grad in place.
+        leaf.Grad = leaf.Grad is null ? grad.Clone() : leaf.Grad + grad;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Numerics;
+
+namespace Cajal.Kernels;
+
+/// <summary>Maps one span to another.</summary>
+internal delegate void SpanMap<T>(ReadOnlySpan<T> x, Span<T> y);
+
+/// <summary>Maps (input, upstream gradient) to the input's gradient.</summary>
+internal delegate void SpanGrad<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> grad, Span<T> dx);
+
+/// <summary>Activation functions without a BCL primitive, and their derivatives, following PyTorch's formulas.</summary>
+internal static class Activations
+{
+    private const double SqrtHalf = 0.70710678118654752440;          // 1/√2
+    private const double InvSqrt2Pi = 0.39894228040143267794;        // 1/√(2π)
+    private const double TanhBeta = 0.79788456080286535588;          // √(2/π)
+    private const double TanhKappa = 0.044715;
+
+    public static void LeakyRelu<T>(ReadOnlySpan<T> x, Span<T> y, T slope) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? x[i] : x[i] * slope;
+    }
+
+    /// <summary>d/dx = 1 for x &gt; 0, else the slope (so the slope at 0, as PyTorch).</summary>
+    public static void LeakyReluBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, T slope) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > T.Zero ? g[i] : g[i] * slope;
+    }
+
+    /// <summary>x for x &gt; 0, else α(eˣ − 1).</summary>
+    public static void Elu<T>(ReadOnlySpan<T> x, Span<T> y, T alpha) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+            y[i] = x[i] > T.Zero ? x[i] : alpha * T.CreateTruncating(Special.ExpM1(double.CreateTruncating(x[i])));
+    }
+
+    /// <summary>d/dx = 1 for x &gt; 0, else α·eˣ (α at 0).</summary>
+    public static void EluBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, T alpha) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > T.Zero ? g[i] : g[i] * alpha * T.Exp(x[i]);
+    }
+
+    /// <summary>GELU: x·Φ(x) with the exact erf, or the tanh approximation 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
+    public static void Gelu<T>(ReadOnlySpan<T> x, Span<T> y, bool tanh) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
+            double r = tanh
+                ? 0.5 * v * (1.0 + Math.Tanh(TanhBeta * (v + TanhKappa * v * v * v)))
+                : v * 0.5 * (1.0 + Special.Erf(v * SqrtHalf));
+            y[i] = T.CreateTruncating(r);
+        }
+    }
+
+    /// <summary>Exact: Φ(x) + x·φ(x). Tanh form: 0.5(1 + t) + 0.5x(1 − t²)·√(2/π)(1 + 3·0.044715x²).</summary>
+    public static void GeluBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, bool tanh) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
+            double d;
+            if (tanh)
+            {
+                double inner = TanhBeta * (v + TanhKappa * v * v * v);
+                double t = Math.Tanh(inner);
+                d = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * TanhBeta * (1.0 + 3.0 * TanhKappa * v * v);
+            }
+            else
+            {
+                double cdf = 0.5 * (1.0 + Special.Erf(v * SqrtHalf));
+                double pdf = Math.Exp(-0.5 * v * v) * InvSqrt2Pi;
+                d = cdf + v * pdf;
+            }
+            dx[i] = g[i] * T.CreateTruncating(d);
+        }
+    }
+
+    /// <summary>x where βx &gt; threshold, else log(1 + e^(βx))/β.</summary>
+    public static void Softplus<T>(ReadOnlySpan<T> x, Span<T> y, double beta, double threshold) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
+            y[i] = v * beta > threshold ? x[i] : T.CreateTruncating(Special.Log1P(Math.Exp(v * beta)) / beta);
+        }
+    }
+
+    /// <summary>d/dx = 1 where βx &gt; threshold, else e^(βx)/(e^(βx) + 1) = σ(βx).</summary>
+    public static void SoftplusBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, double beta, double threshold) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
+            if (v * beta > threshold) { dx[i] = g[i]; continue; }
+            double z = Math.Exp(v * beta);
+            dx[i] = T.CreateTruncating(double.CreateTruncating(g[i]) * z / (z + 1.0));
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Cajal.Kernels;
+
+namespace Cajal;
+
+public sealed partial class Tensor
+{
+    /// <summary>Applies a float kernel element-wise and records a backward kernel that needs the input and the upstream gradient.</summary>
+    internal Tensor MapWithGrad(string name, SpanMap<float> f32, SpanMap<double> f64, SpanGrad<float> b32, SpanGrad<double> b64)
+    {
+        RequireFloat(name);
+        var x = Contiguous();
+        var output = EmptyLike(this);
+        if (DType == DType.Float32) f32(x.Span<float>(), output.Span<float>());
+        else f64(x.Span<double>(), output.Span<double>());
+        return Autograd.Record(output, name, [this], g =>
+        {
+            var gc = g.Contiguous();
+            var dx = EmptyLike(x);
+            if (DType == DType.Float32) b32(x.Span<float>(), gc.Span<float>(), dx.Span<float>());
+            else b64(x.Span<double>(), gc.Span<double>(), dx.Span<double>());
+            return [dx];
+        });
+    }
+
+    /// <summary>The logistic sigmoid σ(x) = 1/(1 + e⁻ˣ).</summary>
+    public Tensor Sigmoid()
+    {
+        var y = UnaryForward(UnaryOp.Sigmoid, "Sigmoid");
+        return Autograd.Record(y, "Sigmoid", [this], g => [g * (1.0 - y) * y]);   // σ' = σ(1 − σ)
+    }
+
+    /// <summary>The hyperbolic tangent.</summary>
+    public Tensor Tanh()
+    {
+        var y = UnaryForward(UnaryOp.Tanh, "Tanh");
+        return Autograd.Record(y, "Tanh", [this], g => [g * (1.0 - y * y)]);      // tanh' = 1 − tanh²
+    }
+
+    /// <summary>max(x, 0); the gradient at 0 is 0.</summary>
+    public Tensor Relu()
+    {
+        var y = UnaryForward(UnaryOp.Relu, "Relu");
+        return Autograd.Record(y, "Relu", [this], g => [g * y.Gt(0.0)]);
+    }
+
+    /// <summary>Softmax along <paramref name="dim"/>: exp(x − max) / Σ exp(x − max).</summary>
+    public Tensor Softmax(int dim)
+    {
+        RequireFloat("Softmax");
+        int d = Shape.NormalizeDim(dim, Rank, "Softmax");
+        return LogSoftmax(d).Exp();
+    }
+
+    /// <summary>log(softmax(x)) along <paramref name="dim"/>, computed as x − logsumexp(x) so large logits are safe.</summary>
+    public Tensor LogSoftmax(int dim)
+    {
+        RequireFloat("LogSoftmax");
+        if (Rank == 0) return this - LogSumExp([], keepDim: true);
+        int d = Shape.NormalizeDim(dim, Rank, "LogSoftmax");
+        return this - LogSumExp([d], keepDim: true);
+    }
+}

@@ -1,0 +1,85 @@
+using Cajal.Kernels;
+
+namespace Cajal;
+
+public sealed partial class Tensor
+{
+    /// <summary>Matrix product with PyTorch's <c>matmul</c> rules: 1-D·1-D, matrix·vector, batched and broadcast batches.</summary>
+    /// <remarks>
+    /// Shapes: (K)·(K) → (); (M, K)·(K, N) → (M, N); (…, M, K)·(…, K, N) → (broadcast …, M, N). A 1-D left operand
+    /// is treated as (1, K) and a 1-D right operand as (K, 1), and the inserted dimension is removed afterwards.
+    /// </remarks>
+    public Tensor MatMul(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (Rank == 0 || other.Rank == 0)
+            throw new ArgumentException($"MatMul: {Shape} @ {other.Shape}: both operands need at least one dimension.");
+        CheckSameDType(this, other, "MatMul");
+        int k1 = _dims[^1], k2 = other.Rank == 1 ? other._dims[0] : other._dims[^2];
+        if (k1 != k2)
+            throw new ArgumentException($"MatMul: {Shape} @ {other.Shape}: inner dimensions {k1} and {k2} differ.");
+
+        // Promote vectors to matrices, multiply, then drop the inserted dimensions (their views record the backward).
+        var a = Rank == 1 ? Unsqueeze(0) : this;
+        var b = other.Rank == 1 ? other.Unsqueeze(1) : other;
+        var result = MatMulBatched(a, b);
+        if (other.Rank == 1) result = result.Squeeze(-1);
+        if (Rank == 1) result = result.Squeeze(other.Rank == 1 ? -1 : -2);
+        return result;
+    }
+
+    /// <summary>(…, M, K)·(…, K, N) with broadcast batch dims; both operands have rank ≥ 2.</summary>
+    private static Tensor MatMulBatched(Tensor a, Tensor b)
+    {
+        int m = a._dims[^2], k = a._dims[^1], n = b._dims[^1];
+        var batch = Shape.Broadcast(a._dims.AsSpan(0, a.Rank - 2), b._dims.AsSpan(0, b.Rank - 2), "MatMul");
+        var outDims = (int[])[.. batch, m, n];
+        var output = Empty(outDims, a.DType);
+        var ae = a.Detach().Expand([.. batch, m, k]);
+        var be = b.Detach().Expand([.. batch, k, n]);
+        int batchCount = Shape.Wrap(batch).Count;
+        switch (a.DType)
+        {
+            case DType.Float32: GemmBatched<float>(ae, be, output, batch, batchCount, m, n, k); break;
+            case DType.Float64: GemmBatched<double>(ae, be, output, batch, batchCount, m, n, k); break;
+            default: GemmBatched<long>(ae, be, output, batch, batchCount, m, n, k); break;
+        }
+        int[] aShape = a.Shape.ToArray(), bShape = b.Shape.ToArray();
+        return Autograd.Record(output, "MatMul", [a, b], g =>
+        {
+            // C = A·B  ⇒  dA = dC·Bᵀ,  dB = Aᵀ·dC  (summed over broadcast batch dims)
+            var ga = a.RequiresGrad ? MatMulBatched(g, b.Transpose(-1, -2)).SumTo(aShape) : null;
+            var gb = b.RequiresGrad ? MatMulBatched(a.Transpose(-1, -2), g).SumTo(bShape) : null;
+            return [ga, gb];
+        });
+    }
+
+    private static void GemmBatched<T>(Tensor a, Tensor b, Tensor output, int[] batch, int batchCount, int m, int n, int k)
+        where T : unmanaged, System.Numerics.INumber<T>
+    {
+        // Offsets of each batch matrix, walked with the batch dims' strides (0 where broadcast).
+        var aArr = a.Array<T>();
+        var bArr = b.Array<T>();
+        var cArr = output.Array<T>();
+        int r = batch.Length;
+        var index = new int[r];
+        for (int t = 0; t < batchCount; t++)
+        {
+            int ao = a.Offset, bo = b.Offset;
+            for (int d = 0; d < r; d++)
+            {
+                ao += index[d] * a._strides[d];
+                bo += index[d] * b._strides[d];
+            }
+            Gemm.Multiply(m, n, k,
+                aArr, ao, a._strides[r], a._strides[r + 1],
+                bArr, bo, b._strides[r], b._strides[r + 1],
+                cArr, t * m * n, n, accumulate: false);
+            for (int d = r - 1; d >= 0; d--)
+            {
+                if (++index[d] < batch[d]) break;
+                index[d] = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using System.Runtime.InteropServices;
+
+namespace Cajal;
+
+/// <summary>An n-dimensional array with a dtype, a shape, strides over shared storage, and autograd.</summary>
+/// <remarks>
+/// A tensor is a view: <c>Shape</c>, <c>Strides</c> and <c>Offset</c> select elements from a storage
+/// array that views (Reshape, Transpose, Narrow, Expand, …) share. Operations allocate contiguous
+/// results. When an input requires a gradient and recording is on (see <see cref="Autograd"/>), each
+/// operation records how to map its output's gradient back to its inputs.
+/// </remarks>
+public sealed partial class Tensor
+{
+    private readonly int[] _dims;
+    private readonly int[] _strides;
+    private bool _requiresGrad;
+
+    /// <summary>The storage: a <c>float[]</c>, <c>double[]</c> or <c>long[]</c>, shared between views.</summary>
+    internal readonly Array Storage;
+
+    /// <summary>Index of element [0, 0, …] in <see cref="Storage"/>.</summary>
+    internal readonly int Offset;
+
+    /// <summary>The autograd node that produced this tensor; null for leaves and untracked results.</summary>
+    internal Node? GradFn { get; set; }
+
+    internal Tensor(Array storage, int[] dims, int[] strides, int offset, DType dtype)
+    {
+        Storage = storage;
+        _dims = dims;
+        _strides = strides;
+        Offset = offset;
+        DType = dtype;
+    }
+
+    /// <summary>A new contiguous tensor over <paramref name="storage"/> (not copied).</summary>
+    internal Tensor(Array storage, int[] dims, DType dtype)
+        : this(storage, dims, Shape.ContiguousStrides(dims), 0, dtype) { }
+
+    /// <summary>The element type.</summary>
+    public DType DType { get; }
+
+    /// <summary>The sizes of the dimensions.</summary>
+    public Shape Shape => Shape.Wrap(_dims);
+
+    /// <summary>The number of dimensions (0 for a scalar).</summary>
+    public int Rank => _dims.Length;
+
+    /// <summary>The number of elements.</summary>
+    public int Count => Shape.Count;
+
+    /// <summary>Elements to skip in storage to step by one along each dimension.</summary>
+    public int[] Strides => (int[])_strides.Clone();
+
+    internal int[] Dims => _dims;
+
+    internal int[] StrideArray => _strides;
+
+    /// <summary>The size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
+    public int Size(int dim) => _dims[Shape.NormalizeDim(dim, Rank, "Size")];
+
+    /// <summary>Whether gradients are computed for this tensor. Only floating-point tensors can require them.</summary>
+    /// <remarks>Setting it is allowed on leaves only, as in PyTorch.</remarks>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (value && !DType.IsFloatingPoint())
+                throw new ArgumentException($"RequiresGrad: only floating-point tensors can require gradients, not {DType}.");
+            if (GradFn is not null && !value)
+                throw new InvalidOperationException("RequiresGrad: it can only be changed on leaf tensors; use Detach() to stop gradients on a computed tensor.");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward"/>; null until then.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>True for tensors created by the user (or computed without recording), false for recorded results.</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>True when the elements lie in storage in row-major order without gaps.</summary>
+    public bool IsContiguous
+    {
+        get
+        {
+            int expected = 1;
+            for (int i = _dims.Length - 1; i >= 0; i--)
+            {
+                if (_dims[i] != 1 && _strides[i] != expected) return false;
+                expected *= _dims[i];
+            }
+            return true;
+        }
+    }
+
+    /// <summary>The contiguous elements as a span; the tensor must be contiguous.</summary>
+    internal Span<T> Span<T>() where T : unmanaged
+    {
+        System.Diagnostics.Debug.Assert(IsContiguous);
+        return ((T[])Storage).AsSpan(Offset, Count);
+    }
+
+    internal T[] Array<T>() where T : unmanaged => (T[])Storage;
+
+    /// <summary>Allocates an uninitialised-to-zero contiguous tensor.</summary>
+    internal static Tensor Empty(int[] dims, DType dtype)
+    {
+        int n = Shape.Wrap(dims).Count;
+        Array storage = dtype switch
+        {
+            DType.Float32 => new float[n],
+            DType.Float64 => new double[n],
+            DType.Int64 => new long[n],
+            _ => throw new ArgumentException($"Unknown dtype {dtype}."),
+        };
+        return new Tensor(storage, dims, dtype);
+    }
+
+    internal static Tensor EmptyLike(Tensor t) => Empty((int[])t._dims.Clone(), t.DType);
+
+    /// <summary>The value of a one-element tensor, converted to double.</summary>
+    public double Item()
+    {
+        if (Count != 1) throw new ArgumentException($"Item: only one-element tensors can be converted to a scalar, this one has shape {Shape}.");
+        return GetAsDouble(0);
+    }
+
+    /// <summary>The value of a one-element tensor as <typeparamref name="T"/>, which must match the dtype.</summary>
+    public T Item<T>() where T : unmanaged
+    {
+        CheckElementType<T>("Item");
+        if (Count != 1) throw new ArgumentException($"Item: only one-element tensors can be converted to a scalar, this one has shape {Shape}.");
+        return ((T[])Storage)[Offset];
+    }
+
+    /// <summary>A flat row-major copy of the elements; <typeparamref name="T"/> must match the dtype.</summary>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        CheckElementType<T>("ToArray");
+        return Contiguous().Span<T>().ToArray();
+    }
+
+    /// <summary>A flat row-major copy of the elements converted to double.</summary>
+    public double[] ToDoubleArray() => To(DType.Float64).ToArray<double>();
+
+    private void CheckElementType<T>(string op)
+    {
+        if (DTypeExtensions.Of<T>() != DType)
+            throw new ArgumentException($"{op}: the tensor's dtype is {DType}, not {typeof(T).Name}; convert with To(DType) first.");
+    }
+
+    /// <summary>Reads element <paramref name="flatIndex"/> (row-major) as a double, honouring strides.</summary>
+    internal double GetAsDouble(int flatIndex)
+    {
+        int pos = StorageIndex(flatIndex);
+        return DType switch
+        {
+            DType.Float32 => ((float[])Storage)[pos],
+            DType.Float64 => ((double[])Storage)[pos],
+            _ => ((long[])Storage)[pos],
+        };
+    }
+
+    /// <summary>Writes element <paramref name="flatIndex"/> (row-major), honouring strides.</summary>
+    internal void SetFromDouble(int flatIndex, double value)
+    {
+        int pos = StorageIndex(flatIndex);
+        switch (DType)
+        {
+            case DType.Float32: ((float[])Storage)[pos] = (float)value; break;
+            case DType.Float64: ((double[])Storage)[pos] = value; break;
+            default: ((long[])Storage)[pos] = (long)value; break;
+        }
+    }
+
+    internal int StorageIndex(int flatIndex)
+    {
+        int pos = Offset;
+        for (int d = _dims.Length - 1; d >= 0; d--)
+        {
+            int size = _dims[d];
+            pos += flatIndex % size * _strides[d];
+            flatIndex /= size;
+        }
+        return pos;
+    }
+
+    internal ReadOnlySpan<byte> RawBytes() => DType switch
+    {
+        DType.Float32 => MemoryMarshal.AsBytes(Span<float>()),
+        DType.Float64 => MemoryMarshal.AsBytes(Span<double>()),
+        _ => MemoryMarshal.AsBytes(Span<long>()),
+    };
+}
