@@ -95,7 +95,8 @@ internal static class DemoRunner
             json.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));
     }
 
-    private static string ActivationName(Activation activation) => activation.ToString().ToLowerInvariant();
+    /// <summary>The activation's name as the command line spells it: sigmoid, tanh, relu.</summary>
+    public static string ActivationName(Activation activation) => activation.ToString().ToLowerInvariant();
 
     private static void WriteTables(DemoResult result, TimeSpan trainTime, string? plotPath, TextWriter stdout)
     {

@@ -31,7 +31,7 @@ internal static class LossPlot
         };
 
         var options = result.Options;
-        plot.Title($"Article network ({result.Mode}, {options.Activation.ToString().ToLowerInvariant()}), seed {options.Seed}: loss per iteration");
+        plot.Title($"Article network ({result.Mode}, {DemoRunner.ActivationName(options.Activation)}), seed {options.Seed}: loss per iteration");
         plot.XLabel("iteration");
         plot.YLabel("loss Σ(y − ŷ)² (log scale)");
         plot.SavePng(path, Width, Height);
