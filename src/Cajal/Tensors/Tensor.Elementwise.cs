@@ -66,7 +66,12 @@ public sealed partial class Tensor
     }
 
     /// <summary>A 0-dimensional tensor of this tensor's dtype, for scalar operands.</summary>
-    private Tensor ScalarLike(double value) => Full([], value, DType);
+    private Tensor ScalarLike(double value) => DType switch
+    {
+        DType.Float32 => new Tensor(new[] { (float)value }, [], DType),
+        DType.Float64 => new Tensor(new[] { value }, [], DType),
+        _ => new Tensor(new[] { (long)value }, [], DType),
+    };
 
     // ---------------------------------------------------------------- arithmetic
 

@@ -14,7 +14,10 @@ public sealed partial class Tensor
     {
         var values = ToDoubleArray();
         bool summarize = Count > SummarizeThreshold;
-        var format = ChooseFormat(values, DType);
+        var raw = ChooseFormat(values, DType);
+        // Every entry gets the width of the widest shown, so columns line up as in PyTorch.
+        int width = values.Length == 0 ? 0 : values.Max(v => raw(v).Length);
+        Func<double, string> format = v => raw(v).PadLeft(width);
         var sb = new StringBuilder("tensor(");
         const int indent = 7;   // "tensor(".Length
         if (Rank == 0) sb.Append(format(values[0]));

@@ -36,14 +36,24 @@ public sealed partial class Tensor
     }
 
     /// <summary>Sums over <paramref name="dims"/> keeping them as size 1; no recording.</summary>
+    /// <remarks>Runs of adjacent reduced dims are summed as one axis, so a full reduction is a single pass.</remarks>
     private Tensor SumForward(int[] dims)
     {
         var current = Contiguous();
-        foreach (int d in dims.OrderByDescending(d => d))
+        var sorted = dims.OrderByDescending(d => d).ToList();
+        int k = 0;
+        while (k < sorted.Count)
         {
-            var (outer, length, inner) = current.AxisSplit(d);
+            // The run sorted[k] = hi, hi − 1, …, lo of consecutive dims.
+            int hi = sorted[k], lo = hi;
+            while (k + 1 < sorted.Count && sorted[k + 1] == lo - 1) { lo--; k++; }
+            k++;
+            int outer = 1, length = 1, inner = 1;
+            for (int i = 0; i < lo; i++) outer *= current._dims[i];
+            for (int i = lo; i <= hi; i++) length *= current._dims[i];
+            for (int i = hi + 1; i < current.Rank; i++) inner *= current._dims[i];
             var outDims = (int[])current._dims.Clone();
-            outDims[d] = 1;
+            for (int i = lo; i <= hi; i++) outDims[i] = 1;
             var next = Empty(outDims, DType);
             switch (DType)
             {
