@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.Text.Json;
 
 namespace Cajal.Cli;
 
@@ -9,7 +10,7 @@ public static class Program
     /// <summary>Exit code for a run that finished.</summary>
     public const int Success = 0;
 
-    /// <summary>Exit code for an error while running, such as a file that cannot be written.</summary>
+    /// <summary>Exit code for an error while running, such as a file that cannot be written, or parity mismatches.</summary>
     public const int RuntimeError = 1;
 
     /// <summary>Exit code for a command line that does not parse: unknown verb or option, or a bad value.</summary>
@@ -30,6 +31,7 @@ public static class Program
     {
         var root = new RootCommand("Cajal: deep learning from scratch for .NET.") { HelpName = "cajal" };
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ParityCommand.Create());
 
         var parse = root.Parse(args);
         // --help and --version clear parse errors; anything else with errors is a usage error. The built-in
@@ -51,7 +53,8 @@ public static class Program
         {
             return parse.Invoke(configuration);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException
+                                        or InvalidDataException or JsonException)
         {
             stderr.WriteLine($"cajal: error: {e.Message}");
             return RuntimeError;
@@ -71,6 +74,7 @@ public static class Program
     }
 
     private static string UsageHint(Command command) => command is RootCommand
-        ? "Usage: cajal <verb> [options]; verbs: demo. Run 'cajal --help' for more."
-        : $"Usage: cajal {command.Name} [options]. Run 'cajal {command.Name} --help' for the options.";
+        ? "Usage: cajal <verb> [options]; verbs: demo, parity. Run 'cajal --help' for more."
+        : $"Usage: cajal {string.Join(' ', [command.Name, .. command.Arguments.Select(a => $"<{a.Name}>")])} [options]. " +
+          $"Run 'cajal {command.Name} --help' for the options.";
 }

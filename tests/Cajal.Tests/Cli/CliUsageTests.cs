@@ -46,6 +46,7 @@ public class CliUsageTests
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("cajal", help.Stdout);
         Assert.Contains("demo", help.Stdout);
+        Assert.Contains("parity", help.Stdout);
 
         var demoHelp = CliRunner.Run("demo", "--help");
         Assert.Equal(0, demoHelp.ExitCode);
