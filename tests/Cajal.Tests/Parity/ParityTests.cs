@@ -4,18 +4,10 @@ namespace Cajal.Tests.Parity;
 
 public class ParityTests
 {
-    /// <summary>The golden folder: $CAJAL_GOLDEN_DIR, else shared/golden/pytorch beside the repository.</summary>
-    internal static string GoldenDir(string set = "pytorch")
-    {
-        var env = Environment.GetEnvironmentVariable("CAJAL_GOLDEN_DIR");
-        if (!string.IsNullOrEmpty(env) && set == "pytorch") return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            foreach (var candidate in new[] { Path.Combine(dir.FullName, "shared", "golden", set), Path.Combine(dir.FullName, "..", "shared", "golden", set) })
-                if (Directory.Exists(candidate)) return Path.GetFullPath(candidate);
-        }
-        throw new DirectoryNotFoundException($"golden folder '{set}' not found above {AppContext.BaseDirectory}; set CAJAL_GOLDEN_DIR");
-    }
+    /// <summary>The PyTorch golden folder ($CAJAL_GOLDEN_DIR, else shared/golden/pytorch beside the repository).</summary>
+    internal static string GoldenDir() =>
+        Cajal.Examples.Article.ArticleGolden.FindDirectory(AppContext.BaseDirectory)
+        ?? throw new DirectoryNotFoundException($"PyTorch golden folder not found above {AppContext.BaseDirectory}; set CAJAL_GOLDEN_DIR");
 
     [Theory]
     [InlineData("elementwise.json")]
