@@ -17,11 +17,16 @@ public abstract class ParamGroup
     public IReadOnlyList<Tensor> Parameters { get; }
 
     /// <summary>The group's learning rate; schedulers read and write it.</summary>
+    /// <remarks>
+    /// Like a write to PyTorch's <c>param_group['lr']</c>, setting it checks nothing: a schedule may step
+    /// outside the constructor's range (OneCycleLR's linear anneal goes below zero at its extra last step).
+    /// Setting <see cref="ParamGroup{TOptions}.Options"/> validates every value.
+    /// </remarks>
     public abstract double Lr { get; set; }
 
     /// <summary>
     /// The momentum that <see cref="OneCycleLR"/> cycles: momentum for SGD and RMSprop, β1 for Adam and AdamW;
-    /// null for optimizers without one (Adagrad), where setting it throws.
+    /// null for optimizers without one (Adagrad), where setting it throws. Setting it checks no range, as <see cref="Lr"/>.
     /// </summary>
     public abstract double? Momentum { get; set; }
 
@@ -79,7 +84,7 @@ public sealed class ParamGroup<TOptions> : ParamGroup where TOptions : Optimizer
     public override double Lr
     {
         get => Options.Lr;
-        set => Options = (TOptions)((OptimizerOptions)Options with { Lr = value });
+        set => _options = (TOptions)((OptimizerOptions)Options with { Lr = value });
     }
 
     /// <inheritdoc/>
@@ -89,7 +94,7 @@ public sealed class ParamGroup<TOptions> : ParamGroup where TOptions : Optimizer
         set
         {
             if (value is not double m) throw new ArgumentNullException(nameof(value), $"{_owner}: the momentum cannot be set to null.");
-            Options = (TOptions)Options.WithCycledMomentum(m);
+            _options = (TOptions)Options.WithCycledMomentum(m);
         }
     }
 

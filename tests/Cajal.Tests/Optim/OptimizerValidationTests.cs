@@ -34,8 +34,10 @@ public class OptimizerValidationTests
             () => new Adam([new ParamGroup<AdamOptions>(P()), new ParamGroup<AdamOptions>(P(), o => o with { Lr = -1 })]));
         var sgd = new Sgd(P(), lr: 0.1, momentum: 0.9, nesterov: true);
         Assert.Throws<ArgumentException>(() => sgd.Groups[0].Options = sgd.Groups[0].Options with { Momentum = 0 });
-        Assert.Throws<ArgumentException>(() => sgd.ParamGroups[0].Lr = -0.5);
+        Assert.Throws<ArgumentException>(() => sgd.Groups[0].Options = sgd.Groups[0].Options with { Lr = -0.5 });
         Assert.Equal(0.1, sgd.ParamGroups[0].Lr);
+        sgd.ParamGroups[0].Lr = -0.5;   // a plain write, as PyTorch's param_group['lr'] = -0.5 (schedules may overshoot)
+        Assert.Equal(-0.5, sgd.Groups[0].Options.Lr);
     }
 
     [Fact]
