@@ -128,6 +128,7 @@ internal static class Elementwise
     /// <summary>d[i] = op(x[i]), vectorised.</summary>
     public static void Unary<T>(UnaryOp op, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (x.IsEmpty) return;   // TensorPrimitives.Sigmoid throws on empty spans
         switch (op)
         {
             case UnaryOp.Neg: TensorPrimitives.Negate(x, d); return;
