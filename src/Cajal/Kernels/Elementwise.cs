@@ -137,7 +137,11 @@ internal static class Elementwise
             case UnaryOp.Sqrt: TensorPrimitives.Sqrt(x, d); return;
             case UnaryOp.Abs: TensorPrimitives.Abs(x, d); return;
             case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(x, d); return;
-            case UnaryOp.Tanh: TensorPrimitives.Tanh(x, d); return;
+            case UnaryOp.Tanh:
+                // Not TensorPrimitives.Tanh: in System.Numerics.Tensors 11.0.0 it cancels catastrophically
+                // near 0 (float tanh(0) = −6e-8, tanh(1e-6) off by 5%; double tanh(1e-7) off by 1e-9 relative).
+                for (int i = 0; i < d.Length; i++) d[i] = T.Tanh(x[i]);
+                return;
             case UnaryOp.Relu: TensorPrimitives.Max(x, T.Zero, d); return;
             default:
                 for (int i = 0; i < d.Length; i++) d[i] = Scalar(op, x[i]);
