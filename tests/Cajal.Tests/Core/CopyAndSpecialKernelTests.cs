@@ -82,6 +82,9 @@ public class CopyAndSpecialKernelTests
     [InlineData(2.4, 0.999311486103355)]
     [InlineData(2.6, 0.9997639655834707)]
     [InlineData(6.0, 1.0)]
+    [InlineData(2.49, 0.9995707121322661)]
+    [InlineData(2.5, 0.999593047982555)]
+    [InlineData(4.0, 0.9999999845827421)]
     public void Erf_matches_known_values(double x, double expected)
     {
         AssertRelative(expected, Special.Erf(x), 1e-14, $"erf({x})");
@@ -96,8 +99,24 @@ public class CopyAndSpecialKernelTests
     [InlineData(0.5, 0.4795001221869535)]
     [InlineData(-1.0, 1.842700792949715)]
     [InlineData(26.0, 5.663192408856143e-296)]
+    [InlineData(1.0, 0.15729920705028513)]
+    [InlineData(1.5, 0.033894853524689274)]
+    [InlineData(2.0, 0.004677734981047265)]
+    [InlineData(2.4, 0.0006885138966450789)]
+    [InlineData(2.49, 0.000429287867733913)]
+    [InlineData(-2.0, 1.9953222650189528)]
     public void Erfc_matches_known_values(double x, double expected) =>
         AssertRelative(expected, Special.Erfc(x), 1e-14, $"erfc({x})");
+
+    [Fact]
+    public void Erf_and_Erfc_are_consistent_across_their_branch_points()
+    {
+        for (double x = -4; x <= 4; x += 1.0 / 64)
+        {
+            Assert.True(Math.Abs(Special.Erf(x) + Special.Erfc(x) - 1) <= 1e-15, $"erf + erfc at {x}");
+            Assert.True(Math.Abs(Special.Erf(-x) + Special.Erf(x)) == 0, $"erf odd at {x}");
+        }
+    }
 
     [Fact]
     public void Erf_and_Erfc_handle_special_inputs()
