@@ -202,4 +202,29 @@ public class ElementwiseGradTests
         var y = Tensor.FromArray(new[] { -1.0 }, 1);
         Assert.Equal(new[] { 1.0, -1.0, 3.0 }, Tensor.Where(c, x, y).ToArray<double>());
     }
+
+    [Fact]
+    public void Element_wise_ops_on_strided_views_backward_matches_finite_differences()
+    {
+        var rng = new Generator(17);
+        var x = Normal(rng, 4, 6);
+        var y = Normal(rng, 6, 4);
+        var p = Positive(rng, 3, 1);
+        // Transposed, stepped, offset and expanded operands all reach the strided kernels.
+        GradCheckWithUpstream(rng, () => x * y.T + x.Slice(1, 0, 6, 2).Repeat2() / p.Expand(3, 3).Repeat2Rows(), x, y, p);
+        GradCheckWithUpstream(rng, () => x.T.Exp() - y.Narrow(1, 1, 3).Pow(2.0).T.Sigmoid().T.Sum(1, keepDim: true), x, y);
+        GradCheckWithUpstream(rng, () => x.Narrow(1, 2, 3).Maximum(y.T.Narrow(1, 1, 3)) * x.Select(0, 3).Narrow(0, 0, 3), x, y);
+        GradCheckWithUpstream(rng, () => Tensor.Where(x.Gt(0.0), x.T.T, y.T), x, y);
+        GradCheckWithUpstream(rng, () => x.T.Tanh().Relu() + Nn.Functional.Gelu(y.Slice(0, 1, 6, 2)).Sum(0), x, y);
+    }
+}
+
+/// <summary>Small helpers that build strided shapes for the view-heavy tests.</summary>
+internal static class StridedShapes
+{
+    /// <summary>(4, 3) → (4, 6) by concatenating a tensor with itself along dim 1.</summary>
+    public static Tensor Repeat2(this Tensor t) => Tensor.Cat([t, t], 1);
+
+    /// <summary>(3, 3) → (4, 6): rows 0..2 then row 0 again, repeated along columns.</summary>
+    public static Tensor Repeat2Rows(this Tensor t) => Tensor.Cat([t, t.Narrow(0, 0, 1)], 0).Repeat2();
 }

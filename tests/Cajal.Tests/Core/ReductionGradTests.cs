@@ -111,4 +111,56 @@ public class ReductionGradTests
         var y = Tensor.FromArray(new[] { double.NegativeInfinity, double.NegativeInfinity });
         Assert.Equal(double.NegativeInfinity, y.LogSumExp(0).Item());
     }
+
+    [Fact]
+    public void Max_Min_ArgMax_and_ArgMin_pick_the_first_index_on_ties()
+    {
+        var x = Tensor.FromArray(new float[] { 1, 3, 3, 2, 0, 0, 5, 5 }, 2, 4);
+        var (values, indices) = x.Max(1);
+        Assert.Equal(new float[] { 3, 5 }, values.ToArray<float>());
+        Assert.Equal(new long[] { 1, 2 }, indices.ToArray<long>());
+        Assert.Equal(new long[] { 0, 0 }, x.Min(1).Indices.ToArray<long>());
+        Assert.Equal(4L, x.ArgMin().Item<long>());
+        Assert.Equal(new long[] { 0, 0 }, x.ArgMin(1).ToArray<long>());
+        Assert.Equal(new long[] { 1, 2 }, x.ArgMax(1).ToArray<long>());
+        Assert.Equal(new[] { 2, 1 }, x.ArgMax(1, keepDim: true).Shape.ToArray());
+        Assert.Equal(6L, x.ArgMax().Item<long>());
+        Assert.Equal(0, x.ArgMax().Rank);
+        Assert.Equal(new long[] { 0, 0, 1, 1 }, x.ArgMax(0).ToArray<long>());
+        Assert.Equal(new long[] { 0, 1 }, Tensor.FromArray(new[] { 2.0, 1.0, 2.0, 3.0 }, 2, 2).ArgMax(0).ToArray<long>());
+    }
+
+    [Fact]
+    public void Max_over_a_dim_sends_the_gradient_to_the_first_tied_element_only()
+    {
+        var x = Tensor.FromArray(new[] { 1.0, 3.0, 3.0, 2.0 });
+        x.RequiresGrad = true;
+        x.Max(0).Values.Backward();
+        Assert.Equal(new[] { 0.0, 1.0, 0.0, 0.0 }, x.Grad!.ToArray<double>());
+    }
+
+    [Fact]
+    public void Max_and_Min_over_all_split_the_gradient_evenly_between_ties()
+    {
+        var x = Tensor.FromArray(new[] { 1.0, 3.0, 3.0, 2.0, 3.0, 1.0 }, 2, 3);
+        x.RequiresGrad = true;
+        (x.Max() * 6.0).Backward();
+        Assert.Equal(new[] { 0.0, 2.0, 2.0, 0.0, 2.0, 0.0 }, x.Grad!.ToArray<double>());
+        x.Grad = null;
+        x.Min().Backward();
+        Assert.Equal(new[] { 0.5, 0.0, 0.0, 0.0, 0.0, 0.5 }, x.Grad!.ToArray<double>());
+    }
+
+    [Fact]
+    public void Reductions_of_non_contiguous_views_match_their_contiguous_copies()
+    {
+        var rng = new Generator(26);
+        var x = Tensor.RandN([4, 5, 6], rng, DType.Float64).Permute(2, 0, 1).Slice(2, 0, 5, 2);
+        var c = x.Contiguous();
+        Assert.Equal(c.Sum([0, 2]).ToArray<double>(), x.Sum([0, 2]).ToArray<double>());
+        Assert.Equal(c.Max(1).Values.ToArray<double>(), x.Max(1).Values.ToArray<double>());
+        Assert.Equal(c.Max(1).Indices.ToArray<long>(), x.Max(1).Indices.ToArray<long>());
+        Assert.Equal(c.Var(2).ToArray<double>(), x.Var(2).ToArray<double>());
+        Assert.Equal(c.LogSumExp(0).ToArray<double>(), x.LogSumExp(0).ToArray<double>());
+    }
 }
