@@ -27,14 +27,17 @@ public class CreationTests
     public void Arange_counts_up_down_and_in_fractional_steps()
     {
         Assert.Equal(new long[] { 0, 1, 2, 3, 4 }, Tensor.Arange(5).ToArray<long>());
-        Assert.Equal(new float[] { 2, 3, 4 }, Tensor.Arange(2, 5).ToArray<float>());
-        Assert.Equal(new float[] { 5, 3, 1 }, Tensor.Arange(5, 0, -2).ToArray<float>());
+        Assert.Equal(new long[] { 2, 3, 4 }, Tensor.Arange(2, 5).ToArray<long>());
+        Assert.Equal(new float[] { 2, 3, 4 }, Tensor.Arange(2, 5, dtype: DType.Float32).ToArray<float>());
+        Assert.Equal(new float[] { 0, 0.5f }, Tensor.Arange(0, 1, 0.5).ToArray<float>());
+        Assert.Equal(new long[] { 5, 3, 1 }, Tensor.Arange(5, 0, -2).ToArray<long>());
         Assert.Equal(new[] { 1.0, 0.75, 0.5, 0.25 }, Tensor.Arange(1, 0, -0.25, DType.Float64).ToArray<double>());
         Assert.Equal(new[] { 0.0, 0.1, 0.2 }, Tensor.Arange(0, 0.3, 0.1, DType.Float64).ToArray<double>());
         Assert.Equal(10, Tensor.Arange(0, 1, 0.1).Count);
         Assert.Equal(new[] { 0.0, 0.5, 1.0 }, Tensor.Arange(0, 1.1, 0.5, DType.Float64).ToArray<double>());
-        Assert.Empty(Tensor.Arange(3, 3).ToArray<float>());
-        Assert.Empty(Tensor.Arange(3, 1).ToArray<float>());
+        Assert.Empty(Tensor.Arange(3, 3).ToArray<long>());
+        Assert.Empty(Tensor.Arange(5, 0).ToArray<long>());   // (start 5, end 0), not (end 5, dtype 0)
+        Assert.Empty(Tensor.Arange(3, 1).ToArray<long>());
         Assert.Throws<ArgumentException>(() => Tensor.Arange(0, 1, 0));
     }
 

@@ -27,7 +27,7 @@ public class PrintingTests
     [Fact]
     public void Three_dimensional_tensors_separate_blocks_with_a_blank_line()
     {
-        var t = Tensor.Arange(0, 8, 1).Reshape(2, 2, 2);
+        var t = Tensor.Arange(0, 8, 1, DType.Float32).Reshape(2, 2, 2);
         Assert.Equal("tensor([[[0., 1.],\n         [2., 3.]],\n\n        [[4., 5.],\n         [6., 7.]]])", t.ToString());
     }
 

@@ -153,7 +153,7 @@ public class ViewSemanticsTests
         var a = Tensor.FromArray(new long[] { 7, -7, 3 });
         var b = Tensor.FromArray(new long[] { 2, 2, 3 });
         Assert.Equal(new long[] { 9, -5, 6 }, (a + b).ToArray<long>());
-        Assert.Equal(new long[] { 3, -3, 1 }, (a / b).ToArray<long>());
+        Assert.Throws<ArgumentException>(() => a / b);   // PyTorch divides Int64 truly into floats; Cajal asks for an explicit To()
         Assert.Equal(new long[] { -7, 7, -3 }, (-a).ToArray<long>());
     }
 }
