@@ -66,6 +66,7 @@ public static class GradientClipping
         {
             if (g.DType == DType.Float32) OptimizerKernels.Scale(g.Span<float>(), (float)coefficient);
             else OptimizerKernels.Scale(g.Span<double>(), coefficient);
+            g.Version.Value++;
         }
         return total;
     }
@@ -82,6 +83,7 @@ public static class GradientClipping
         {
             if (g.DType == DType.Float32) OptimizerKernels.Clamp(g.Span<float>(), (float)-clipValue, (float)clipValue);
             else OptimizerKernels.Clamp(g.Span<double>(), -clipValue, clipValue);
+            g.Version.Value++;
         }
     }
 

@@ -95,7 +95,8 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
                         $"{Name}.Step: parameter {i} of group {gi} is {p.DType} {p.Shape} but its Grad is {grad.DType} {grad.Shape}.");
                 var work = p.IsContiguous ? p : p.Clone();
                 Update(options, work, grad.Contiguous(), StateOf(p));
-                if (!ReferenceEquals(work, p)) p.CopyFrom(work);
+                if (ReferenceEquals(work, p)) p.Version.Value++;   // an in-place write: graphs that saved p must not backward through it
+                else p.CopyFrom(work);
             }
         }
     }

@@ -157,4 +157,15 @@ public class OptimizerTests
         Assert.Equal(18.0, loss.Item());
         Assert.Equal(new[] { 1.5, 1.5 }, p.ToArray<double>());
     }
+
+    [Fact]
+    public void A_step_counts_as_an_in_place_write_so_an_old_graph_cannot_backward()
+    {
+        var p = Tensor.Ones([3], DType.Float64, requiresGrad: true);
+        var y = (p * p).Sum();
+        var sgd = new Sgd([p], lr: 0.1);
+        p.Grad = Tensor.Ones([3], DType.Float64);
+        sgd.Step();
+        Assert.Throws<InvalidOperationException>(() => y.Backward());
+    }
 }
