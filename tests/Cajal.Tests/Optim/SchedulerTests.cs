@@ -11,7 +11,7 @@ public class SchedulerTests
 
     private static JsonArray Cases()
     {
-        var root = JsonNode.Parse(File.ReadAllText(Path.Combine(OptimGoldenTests.ExtraDir(), "schedulers.json")))!.AsObject();
+        var root = JsonNode.Parse(File.ReadAllText(Path.Combine(OptimGoldenTests.ExtraDir(), "schedulers", "schedulers.json")))!.AsObject();
         Assert.Equal("cajal-schedulers/1", root["format"]!.GetValue<string>());
         return root["cases"]!.AsArray();
     }

@@ -1,9 +1,10 @@
-# Generates tests/golden-extra/schedulers.json: learning-rate (and momentum) sequences of PyTorch 1.13's schedulers.
+# Generates tests/golden-extra/schedulers/schedulers.json (its own folder: it is not in the pytorch-golden/1
+# format that `cajal parity` reads from tests/golden-extra): learning-rate (and momentum) sequences of PyTorch 1.13's schedulers.
 # Each case names an optimizer (type, per-group lr, options), the schedulers with their keyword arguments, and
 # optionally SequentialLR milestones or ReduceLROnPlateau metrics. "lr"[0] is the groups' rates right after the
 # scheduler(s) are built; "lr"[k] after the k-th scheduler.step() (each preceded by optimizer.step(), as in training).
 # "momentum" holds SGD/RMSprop momentum or Adam's beta1 in the same rows when OneCycleLR cycles it.
-# Run: /usr/bin/python3 tests/golden-extra/gen_schedulers.py
+# Run: /usr/bin/python3 tests/golden-extra/schedulers/gen_schedulers.py
 import json, warnings, torch
 import torch.optim.lr_scheduler as L
 warnings.simplefilter("ignore")
