@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cajal.Io;
+using Cajal.Nn;
 using static Cajal.Tests.Io.IoTestFiles;
 
 namespace Cajal.Tests.Io;
@@ -66,5 +67,50 @@ public class SafeTensorsInteropTests
         if (Environment.GetEnvironmentVariable("CAJAL_WRITE_IO_FIXTURES") == "1")
             File.WriteAllBytes(path, bytes);   // then run `python3 gen_fixtures.py --check` on it
         Assert.Equal(File.ReadAllBytes(path), bytes);
+    }
+
+    private static Sequential Mlp(ulong seed) =>
+        new(new Linear(3, 4, generator: new Generator(seed)), new BatchNorm1d(4), new ReLU(), new Linear(4, 2, generator: new Generator(seed + 1)));
+
+    private static Tensor Matrix(JsonElement rows)
+    {
+        var list = rows.EnumerateArray().Select(r => r.EnumerateArray().Select(v => (float)v.GetDouble()).ToArray()).ToList();
+        return Tensor.FromArray(list.SelectMany(r => r).ToArray(), list.Count, list[0].Length);
+    }
+
+    [Fact]
+    public void A_PyTorch_state_dict_loads_into_the_equivalent_Cajal_model_and_gives_PyTorchs_output()
+    {
+        var file = SafeTensors.Load(Fixture("torch_mlp.safetensors"));
+        Assert.Equal(["0.bias", "0.weight", "1.bias", "1.num_batches_tracked", "1.running_mean", "1.running_var", "1.weight", "3.bias", "3.weight"],
+                     file.Tensors.Keys.Order(StringComparer.Ordinal));
+        var model = Mlp(seed: 1);
+        var result = model.LoadStateDict(file.Tensors);
+        Assert.Empty(result.MissingKeys);
+        Assert.Empty(result.UnexpectedKeys);
+        model.Eval();
+
+        using var golden = JsonDocument.Parse(File.ReadAllText(Fixture("torch_mlp.json")));
+        var output = model.Forward(Matrix(golden.RootElement.GetProperty("input")));
+        var expected = Matrix(golden.RootElement.GetProperty("output")).ToArray<float>();
+        var actual = output.ToArray<float>();
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 + 1e-5 * Math.Abs(expected[i]), $"output[{i}]: {actual[i]} vs PyTorch {expected[i]}");
+    }
+
+    [Fact]
+    public void A_Cajal_model_saved_and_loaded_into_a_fresh_one_computes_the_same_outputs()
+    {
+        using var folder = new TempFolder();
+        var trained = Mlp(seed: 10);
+        trained.LoadStateDict(SafeTensors.Load(Fixture("torch_mlp.safetensors")).Tensors);   // non-default buffers too
+        var path = folder.File("mlp.safetensors");
+        SafeTensors.Save(path, trained.StateDict(), new Dictionary<string, string> { ["format"] = "pt" });
+
+        var fresh = Mlp(seed: 20);
+        fresh.LoadStateDict(SafeTensors.Load(path).Tensors);
+        foreach (var (name, t) in trained.StateDict()) AssertBitEqual(t, fresh.StateDict()[name]);
+        var x = Tensor.RandN([6, 3], new Generator(3));
+        Assert.Equal(trained.Eval().Forward(x).ToArray<float>(), fresh.Eval().Forward(x).ToArray<float>());
     }
 }

@@ -6,7 +6,7 @@ and json, following the reference implementation: an 8-byte little-endian header
 with "__metadata__" first and tensors ordered by (alignment descending, name), padded with spaces to a
 multiple of 8, then the tensors' bytes back to back.
 
-    python3 gen_fixtures.py           # writes torch_reference.safetensors and torch_reference.json
+    python3 gen_fixtures.py           # writes torch_reference.* and torch_mlp.* (a model's state dict)
     python3 gen_fixtures.py --check   # reads cajal_written.safetensors (written by Cajal) with numpy/torch
 
 torch_reference.json holds, per tensor, the dtype, the shape, the values (exact: float32/float16/bfloat16
@@ -78,7 +78,26 @@ def reference_tensors() -> dict:
     }
 
 
+def model_fixture() -> None:
+    """A PyTorch model's state dict (parameters and BatchNorm buffers), with an input and the model's output."""
+    torch.manual_seed(7)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    model.train()
+    for _ in range(3):  # move the running statistics and num_batches_tracked away from their defaults
+        model(torch.randn(8, 3) * 2 + 1)
+    model.eval()
+    x = torch.randn(5, 3)
+    with torch.no_grad():
+        y = model(x)
+    save(HERE / "torch_mlp.safetensors", dict(model.state_dict()), {"format": "pt"})
+    (HERE / "torch_mlp.json").write_text(json.dumps({
+        "model": "Sequential(Linear(3, 4), BatchNorm1d(4), ReLU(), Linear(4, 2)), eval mode",
+        "input": x.tolist(), "output": y.tolist()}) + "\n")
+    print("wrote torch_mlp.safetensors and torch_mlp.json")
+
+
 def generate() -> None:
+    model_fixture()
     tensors = reference_tensors()
     metadata = {"format": "pt", "source": "gen_fixtures.py, torch " + torch.__version__}
     save(HERE / "torch_reference.safetensors", tensors, metadata)
