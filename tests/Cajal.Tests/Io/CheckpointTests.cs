@@ -1,4 +1,5 @@
 using Cajal.Io;
+using Cajal.Nn;
 using static Cajal.Tests.Io.IoTestFiles;
 
 namespace Cajal.Tests.Io;
@@ -132,5 +133,38 @@ public class CheckpointTests
         var future = folder.File("future.safetensors");
         SafeTensors.Save(future, new Dictionary<string, Tensor>(), new Dictionary<string, string> { ["cajal.checkpoint"] = "2" });
         Assert.Contains("layout version '2' is not supported", Assert.Throws<SafeTensorsFormatException>(() => Checkpoint.Load(future)).Message);
+    }
+
+    [Fact]
+    public void The_docs_example_resumes_a_model_and_its_generator()
+    {
+        // docs/saving-and-loading.md, "Checkpoints", as written there.
+        using var folder = new TempFolder();
+        var path = folder.File("run.ckpt.safetensors");
+        var rng = new Generator(seed: 7);
+        var model = new Sequential(new Linear(3, 4, generator: rng), new ReLU(), new Linear(4, 2, generator: rng));
+        var momentum = model.StateDict().ToDictionary(kv => kv.Key, kv => Tensor.ZerosLike(kv.Value));
+        new Checkpoint
+        {
+            Model = model.StateDict(),
+            OptimizerState = momentum,
+            OptimizerOptions = """{"type":"SGD","lr":0.1,"momentum":0.9}""",
+            SchedulerState = """{"type":"StepLR","last_epoch":3}""",
+            Epoch = 3,
+            Step = 120,
+            GeneratorState = rng.GetState(),
+            Metadata = new Dictionary<string, string> { ["run"] = "xor", ["seed"] = "7" },
+        }.Save(path);
+        var expectedNext = rng.NextUInt64();
+
+        var other = new Generator(seed: 8);
+        var restored = new Sequential(new Linear(3, 4, generator: other), new ReLU(), new Linear(4, 2, generator: other));
+        var checkpoint = Checkpoint.Load(path);
+        restored.LoadStateDict(checkpoint.Model);
+        other.SetState(checkpoint.GeneratorState!);
+        Assert.Equal(expectedNext, other.NextUInt64());
+        Assert.Equal(3L, checkpoint.Epoch);
+        var x = Tensor.RandN([2, 3], new Generator(1));
+        Assert.Equal(model.Forward(x).ToArray<float>(), restored.Forward(x).ToArray<float>());
     }
 }
