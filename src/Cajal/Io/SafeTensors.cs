@@ -228,28 +228,42 @@ public static class SafeTensors
 
     private static void WidenToSingle(string dtype, ReadOnlySpan<byte> bytes, Span<float> destination)
     {
-        for (int i = 0; i < destination.Length; i++)
+        if (dtype == "F16")
         {
-            ushort bits = BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]);
-            // BF16 is the top half of an F32, so shifting it back is exact (NaN payloads included).
-            destination[i] = dtype == "F16" ? (float)BitConverter.UInt16BitsToHalf(bits) : BitConverter.Int32BitsToSingle(bits << 16);
+            for (int i = 0; i < destination.Length; i++)
+                destination[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]));
+            return;
         }
+        // BF16 is the top half of an F32, so shifting it back is exact (NaN payloads included).
+        for (int i = 0; i < destination.Length; i++)
+            destination[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
     }
 
     private static void WidenToInt64(string dtype, ReadOnlySpan<byte> bytes, Span<long> destination)
     {
-        for (int i = 0; i < destination.Length; i++)
+        switch (dtype)
         {
-            destination[i] = dtype switch
-            {
-                "I32" => BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]),
-                "U32" => BinaryPrimitives.ReadUInt32LittleEndian(bytes[(4 * i)..]),
-                "I16" => BinaryPrimitives.ReadInt16LittleEndian(bytes[(2 * i)..]),
-                "U16" => BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]),
-                "I8" => (sbyte)bytes[i],
-                "U8" => bytes[i],
-                _ => bytes[i] != 0 ? 1 : 0,   // BOOL
-            };
+            case "I32":
+                for (int i = 0; i < destination.Length; i++) destination[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]);
+                break;
+            case "U32":
+                for (int i = 0; i < destination.Length; i++) destination[i] = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(4 * i)..]);
+                break;
+            case "I16":
+                for (int i = 0; i < destination.Length; i++) destination[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes[(2 * i)..]);
+                break;
+            case "U16":
+                for (int i = 0; i < destination.Length; i++) destination[i] = BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]);
+                break;
+            case "I8":
+                for (int i = 0; i < destination.Length; i++) destination[i] = (sbyte)bytes[i];
+                break;
+            case "U8":
+                for (int i = 0; i < destination.Length; i++) destination[i] = bytes[i];
+                break;
+            default:   // BOOL
+                for (int i = 0; i < destination.Length; i++) destination[i] = bytes[i] != 0 ? 1 : 0;
+                break;
         }
     }
 

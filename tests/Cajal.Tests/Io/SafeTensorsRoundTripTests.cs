@@ -166,4 +166,27 @@ public class SafeTensorsRoundTripTests
         var bytes = Build("{\"x\":{\"extra\":{\"a\":[1,{}]},\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}  ", BitConverter.GetBytes(1.5f));
         Assert.Equal(1.5f, LoadBytes(bytes).Tensors["x"].Item<float>());
     }
+
+    [Fact]
+    public void Widened_tensors_larger_than_the_read_chunk_convert_every_element()
+    {
+        const int n = 150_001;                                // U8: 2.3 chunks of 64 KiB; I16: 4.6 chunks
+        var u8 = new byte[n];
+        var i16 = new byte[2 * n];
+        for (int i = 0; i < n; i++)
+        {
+            u8[i] = (byte)(i * 7);
+            BinaryPrimitives.WriteInt16LittleEndian(i16.AsSpan(2 * i), (short)(i * 13 - 30_000));
+        }
+        var bytes = Build($"{{\"u\":{{\"dtype\":\"U8\",\"shape\":[{n}],\"data_offsets\":[0,{n}]}}," +
+                          $"\"s\":{{\"dtype\":\"I16\",\"shape\":[{n}],\"data_offsets\":[{n},{3 * n}]}}}}", [.. u8, .. i16]);
+        var t = LoadBytes(bytes).Tensors;
+        var u = t["u"].ToArray<long>();
+        var s = t["s"].ToArray<long>();
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal((byte)(i * 7), u[i]);
+            Assert.Equal((short)(i * 13 - 30_000), s[i]);
+        }
+    }
 }
