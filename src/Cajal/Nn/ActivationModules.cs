@@ -32,7 +32,7 @@ public sealed class LeakyReLU(double negativeSlope = 0.01) : Module
     public override Tensor Forward(Tensor input) => Functional.LeakyRelu(input, NegativeSlope);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => FormattableString.Invariant($"negative_slope={NegativeSlope:R}");
+    protected override string ExtraRepr() => FormattableString.Invariant($"negative_slope={Repr.Float(NegativeSlope)}");
 }
 
 /// <summary>x for x &gt; 0, else α(eˣ − 1).</summary>
@@ -46,7 +46,7 @@ public sealed class ELU(double alpha = 1.0) : Module
     public override Tensor Forward(Tensor input) => Functional.Elu(input, Alpha);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => FormattableString.Invariant($"alpha={Alpha:R}");
+    protected override string ExtraRepr() => FormattableString.Invariant($"alpha={Repr.Float(Alpha)}");
 }
 
 /// <summary>x·Φ(x), exact or with the tanh approximation.</summary>
@@ -78,7 +78,7 @@ public sealed class Softplus(double beta = 1.0, double threshold = 20.0) : Modul
     public override Tensor Forward(Tensor input) => Functional.Softplus(input, Beta, Threshold);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => FormattableString.Invariant($"beta={Beta:R}, threshold={Threshold:R}");
+    protected override string ExtraRepr() => FormattableString.Invariant($"beta={Repr.Float(Beta)}, threshold={Repr.Float(Threshold)}");
 }
 
 /// <summary>x·σ(x) (swish).</summary>

@@ -22,7 +22,7 @@ public sealed class Dropout : Module
     public override Tensor Forward(Tensor input) => Functional.Dropout(input, P, Training, Generator);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => FormattableString.Invariant($"p={P:R}, inplace=False");
+    protected override string ExtraRepr() => FormattableString.Invariant($"p={Repr.Float(P)}, inplace=False");
 }
 
 /// <summary>A lookup table of NumEmbeddings vectors of size EmbeddingDim, indexed by int64 tensors.</summary>

@@ -78,7 +78,7 @@ public abstract class BatchNormBase : Module
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => FormattableString.Invariant(
-        $"{NumFeatures}, eps={Eps:R}, momentum={Momentum:R}, affine={(Weight is null ? "False" : "True")}, track_running_stats={(RunningMean is null ? "False" : "True")}");
+        $"{NumFeatures}, eps={Repr.Float(Eps)}, momentum={Repr.Float(Momentum)}, affine={(Weight is null ? "False" : "True")}, track_running_stats={(RunningMean is null ? "False" : "True")}");
 }
 
 /// <summary>Batch normalisation for (N, C) or (N, C, L) inputs.</summary>
@@ -141,5 +141,5 @@ public sealed class LayerNorm : Module
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => FormattableString.Invariant(
-        $"({string.Join(", ", NormalizedShape)},), eps={Eps:R}, elementwise_affine={(Weight is null ? "False" : "True")}");
+        $"({string.Join(", ", NormalizedShape)},), eps={Repr.Float(Eps)}, elementwise_affine={(Weight is null ? "False" : "True")}");
 }
