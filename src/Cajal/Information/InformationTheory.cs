@@ -136,7 +136,7 @@ public static class InformationTheory
             {
                 string where = dims.Length == 1 ? name : $"row {name}{LossHelpers.FormatPosition(row, dims[..^1])}";
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{op}: {where} sums to {sum:R}, not 1 (tolerance {tolerance:G}); a distribution's probabilities must add up to 1."));
+                    $"{op}: {where} sums to {sum:R}, not 1 (tolerance {tolerance:0e0}); a distribution's probabilities must add up to 1."));
             }
         }
     }
@@ -154,6 +154,6 @@ public static class InformationTheory
         }
         if (!(Math.Abs(sum - 1) <= SumTolerance))
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{op}: {name} sums to {sum:R}, not 1 (tolerance {SumTolerance:G}); a distribution's probabilities must add up to 1."), name);
+                $"{op}: {name} sums to {sum:R}, not 1 (tolerance {SumTolerance:0e0}); a distribution's probabilities must add up to 1."), name);
     }
 }
