@@ -54,7 +54,7 @@ public static class Program
         {
             return parse.Invoke(configuration);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException
                                         or InvalidDataException or JsonException)
         {
             stderr.WriteLine($"cajal: error: {e.Message}");
