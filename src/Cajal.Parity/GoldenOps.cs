@@ -14,7 +14,8 @@ public static partial class GoldenOps
 {
     /// <summary>Every supported op.</summary>
     public static IReadOnlyDictionary<string, GoldenOp> All { get; } = Merge(
-        CoreOps());
+        CoreOps(),
+        ConvolutionOps());
 
     private static Dictionary<string, GoldenOp> Merge(params Dictionary<string, GoldenOp>[] groups)
     {
