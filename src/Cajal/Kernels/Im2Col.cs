@@ -80,6 +80,7 @@ internal static class Im2Col
                 }
                 row[..owLo].Clear();
                 row[owHi..].Clear();
+                if (owLo == owHi) continue;   // this tap reads only padding on this row (src may lie before the array)
                 int src = plane + ih * g.InWidth + iwBase;
                 if (sw == 1)
                 {

@@ -76,7 +76,13 @@ internal static class Pooling
                 var plane = dx.AsSpan(p * g.InPlane, g.InPlane);
                 plane.Clear();
                 int o = p * g.OutPlane;
-                for (int i = 0; i < g.OutPlane; i++) plane[(int)indices[o + i]] += dy[dyOffset + o + i];
+                for (int i = 0; i < g.OutPlane; i++)
+                {
+                    // A dilated window can hold only padding: its index is PyTorch's start position, which may lie
+                    // past the plane (PyTorch then writes out of bounds; we drop that gradient).
+                    long at = indices[o + i];
+                    if ((ulong)at < (ulong)g.InPlane) plane[(int)at] += dy[dyOffset + o + i];
+                }
             }
         });
     }
