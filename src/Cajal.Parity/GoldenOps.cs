@@ -15,6 +15,7 @@ public static partial class GoldenOps
     /// <summary>Every supported op.</summary>
     public static IReadOnlyDictionary<string, GoldenOp> All { get; } = Merge(
         CoreOps(),
+        LayerOps(),
         ConvolutionOps());
 
     private static Dictionary<string, GoldenOp> Merge(params Dictionary<string, GoldenOp>[] groups)

@@ -44,7 +44,7 @@ public static class Autograd
         bool any = false;
         foreach (var input in inputs) any |= input.RequiresGrad;
         if (!any) return output;
-        output.GradFn = new Node(name, inputs, backward);
+        output.GradFn = new Node(name, inputs, output, backward);
         output.MarkRequiresGrad();
         return output;
     }
@@ -71,6 +71,7 @@ public static class Autograd
         {
             var node = order[i];
             if (!pending.Remove(node, out var grad)) continue;   // nothing flowed here
+            node.CheckVersions();
             var inputs = node.Inputs;
             var grads = node.BackwardFn!(grad);
             if (grads.Length != inputs.Length)

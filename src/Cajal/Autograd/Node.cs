@@ -7,11 +7,34 @@ namespace Cajal;
 /// </remarks>
 internal sealed class Node
 {
-    internal Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    internal Node(string name, Tensor[] inputs, Tensor output, Func<Tensor, Tensor?[]> backward)
     {
         Name = name;
         Inputs = inputs;
         BackwardFn = backward;
+        _saved = new (VersionCounter, int)[inputs.Length + 1];
+        for (int i = 0; i < inputs.Length; i++) _saved[i] = (inputs[i].Version, inputs[i].Version.Value);
+        _saved[^1] = (output.Version, output.Version.Value);
+    }
+
+    /// <summary>The storage versions of the inputs and the output when the op ran.</summary>
+    private (VersionCounter Counter, int Value)[] _saved;
+
+    /// <summary>
+    /// Throws when an input or the output was modified in place after the op ran: the closure may have
+    /// saved it, and its gradient would be silently wrong.
+    /// </summary>
+    internal void CheckVersions()
+    {
+        for (int i = 0; i < _saved.Length; i++)
+        {
+            if (_saved[i].Counter.Value == _saved[i].Value) continue;
+            string which = i < Inputs.Length ? $"input {i} (shape {Inputs[i].Shape})" : "its output";
+            throw new InvalidOperationException(
+                $"Backward: {which} of {Name} was modified by an in-place operation after {Name} used it " +
+                $"(version {_saved[i].Counter.Value}, expected {_saved[i].Value}); its gradient would be wrong. " +
+                "Modify a copy (Clone()) instead, or run the in-place update after Backward.");
+        }
     }
 
     /// <summary>The op's name, used in error messages (e.g. <c>MatMul</c>).</summary>
@@ -29,5 +52,6 @@ internal sealed class Node
     {
         BackwardFn = null;
         Inputs = [];
+        _saved = [];
     }
 }

@@ -128,6 +128,7 @@ internal static class Elementwise
     /// <summary>d[i] = op(x[i]), vectorised.</summary>
     public static void Unary<T>(UnaryOp op, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (x.IsEmpty) return;   // TensorPrimitives.Sigmoid throws on empty spans
         switch (op)
         {
             case UnaryOp.Neg: TensorPrimitives.Negate(x, d); return;
@@ -136,7 +137,11 @@ internal static class Elementwise
             case UnaryOp.Sqrt: TensorPrimitives.Sqrt(x, d); return;
             case UnaryOp.Abs: TensorPrimitives.Abs(x, d); return;
             case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(x, d); return;
-            case UnaryOp.Tanh: TensorPrimitives.Tanh(x, d); return;
+            case UnaryOp.Tanh:
+                // Not TensorPrimitives.Tanh: in System.Numerics.Tensors 11.0.0 it cancels catastrophically
+                // near 0 (float tanh(0) = −6e-8, tanh(1e-6) off by 5%; double tanh(1e-7) off by 1e-9 relative).
+                for (int i = 0; i < d.Length; i++) d[i] = T.Tanh(x[i]);
+                return;
             case UnaryOp.Relu: TensorPrimitives.Max(x, T.Zero, d); return;
             default:
                 for (int i = 0; i < d.Length; i++) d[i] = Scalar(op, x[i]);

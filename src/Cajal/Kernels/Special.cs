@@ -34,11 +34,13 @@ internal static class Special
     public static double Erfc(double x)
     {
         if (double.IsNaN(x)) return x;
-        if (x < 2.5) return 1.0 - Erf(x);
+        // 1 − erf(x) cancels as erf → 1 (6e-14 relative error at x = 2.4); the continued fraction is
+        // accurate from x = 1 on and converges there within 200 terms.
+        if (x < 1.0) return 1.0 - Erf(x);
         return ErfcLarge(x);
     }
 
-    /// <summary>erfc(x) for x ≥ 2.5 by the Lentz evaluation of its continued fraction.</summary>
+    /// <summary>erfc(x) for x ≥ 1 by the Lentz evaluation of its continued fraction.</summary>
     private static double ErfcLarge(double x)
     {
         if (x > 27.3) return 0.0;

@@ -88,27 +88,34 @@ public sealed partial class Tensor
         return t;
     }
 
-    /// <summary>A zero tensor with the shape and dtype of <paramref name="other"/>.</summary>
-    public static Tensor ZerosLike(Tensor other) => Zeros(other.Shape.ToArray(), other.DType);
+    /// <summary>A zero tensor with the shape of <paramref name="other"/> and its dtype (or <paramref name="dtype"/>).</summary>
+    public static Tensor ZerosLike(Tensor other, DType? dtype = null) => Zeros(other.Shape.ToArray(), dtype ?? other.DType);
 
-    /// <summary>A tensor of ones with the shape and dtype of <paramref name="other"/>.</summary>
-    public static Tensor OnesLike(Tensor other) => Ones(other.Shape.ToArray(), other.DType);
+    /// <summary>A tensor of ones with the shape of <paramref name="other"/> and its dtype (or <paramref name="dtype"/>).</summary>
+    public static Tensor OnesLike(Tensor other, DType? dtype = null) => Ones(other.Shape.ToArray(), dtype ?? other.DType);
 
     /// <summary>Values start, start + step, … up to but excluding end (PyTorch's <c>arange</c>).</summary>
-    public static Tensor Arange(double start, double end, double step = 1.0, DType dtype = DType.Float32)
+    /// <remarks>
+    /// Without a dtype the result is Int64 when start, end and step are all whole numbers and Float32 otherwise,
+    /// as PyTorch infers it from its arguments.
+    /// </remarks>
+    public static Tensor Arange(double start, double end, double step = 1.0, DType? dtype = null)
     {
         if (step == 0 || double.IsNaN(step)) throw new ArgumentException("Arange: step must be non-zero.");
-        if (double.IsInfinity(start) || double.IsInfinity(end)) throw new ArgumentException("Arange: start and end must be finite.");
+        if (!double.IsFinite(start) || !double.IsFinite(end)) throw new ArgumentException($"Arange: start ({start}) and end ({end}) must be finite.");
+        var type = dtype ?? (IsWhole(start) && IsWhole(end) && IsWhole(step) ? DType.Int64 : DType.Float32);
         double n = Math.Ceiling((end - start) / step);
         if (n > int.MaxValue) throw new ArgumentException($"Arange: {n} elements is too many.");
         int count = Math.Max(0, (int)n);
-        var t = Empty([count], dtype);
+        var t = Empty([count], type);
         for (int i = 0; i < count; i++) t.SetFromDouble(i, start + i * step);
         return t;
     }
 
-    /// <summary>Values 0, 1, …, end − 1.</summary>
-    public static Tensor Arange(int end, DType dtype = DType.Int64) => Arange(0, end, 1, dtype);
+    /// <summary>Values 0, 1, …, end − 1 (Int64 when end is a whole number).</summary>
+    public static Tensor Arange(double end) => Arange(0, end);
+
+    private static bool IsWhole(double v) => v == Math.Floor(v) && Math.Abs(v) < 1e15;
 
     /// <summary><paramref name="steps"/> evenly spaced values from start to end inclusive.</summary>
     public static Tensor Linspace(double start, double end, int steps, DType dtype = DType.Float32)

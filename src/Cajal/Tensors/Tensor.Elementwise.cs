@@ -105,6 +105,8 @@ public sealed partial class Tensor
     /// <summary>this / other element-wise, broadcasting.</summary>
     public Tensor Div(Tensor other)
     {
+        if (DType == DType.Int64 || other.DType == DType.Int64)
+            throw new ArgumentException($"Div: true division of Int64 tensors {Shape} and {other.Shape} is not defined here; convert with To(DType.Float32) first.");
         var output = BinaryForward(BinaryOp.Div, this, other, "Div");
         var a = this;
         // d(a/b)/da = 1/b, d(a/b)/db = −a/b²
@@ -340,15 +342,15 @@ public sealed partial class Tensor
     public Tensor AddInPlace(Tensor other, double alpha = 1.0)
     {
         CheckInPlace("AddInPlace");
-        using (Autograd.NoGrad()) CopyRaw(alpha == 1.0 ? this + other : this + other * alpha);
+        using (Autograd.NoGrad()) WriteInPlace(alpha == 1.0 ? this + other : this + other * alpha);
         return this;
     }
 
-    /// <summary>this −= other (broadcast to this shape), in place; returns this.</summary>
-    public Tensor SubInPlace(Tensor other)
+    /// <summary>this −= alpha·other (broadcast to this shape), in place; returns this.</summary>
+    public Tensor SubInPlace(Tensor other, double alpha = 1.0)
     {
         CheckInPlace("SubInPlace");
-        using (Autograd.NoGrad()) CopyRaw(this - other);
+        using (Autograd.NoGrad()) WriteInPlace(alpha == 1.0 ? this - other : this - other * alpha);
         return this;
     }
 
@@ -356,8 +358,25 @@ public sealed partial class Tensor
     public Tensor MulInPlace(double factor)
     {
         CheckInPlace("MulInPlace");
-        using (Autograd.NoGrad()) CopyRaw(this * factor);
+        using (Autograd.NoGrad()) WriteInPlace(this * factor);
         return this;
+    }
+
+    /// <summary>this *= other element-wise (broadcast to this shape), in place; returns this.</summary>
+    public Tensor MulInPlace(Tensor other)
+    {
+        CheckInPlace("MulInPlace");
+        using (Autograd.NoGrad()) WriteInPlace(this * other);
+        return this;
+    }
+
+    /// <summary>Copies a result of this shape into this tensor's elements and counts the in-place write.</summary>
+    private void WriteInPlace(Tensor result)
+    {
+        if (result.Shape != Shape)
+            throw new ArgumentException($"In-place op: the result has shape {result.Shape} but the tensor written to has {Shape}; the other operand must broadcast to it.");
+        CopyRaw(result);
+        Version.Value++;
     }
 
     /// <summary>Copies <paramref name="source"/> (broadcast to this shape, converted to this dtype) into this tensor; returns this.</summary>
@@ -369,6 +388,7 @@ public sealed partial class Tensor
         if (source.Rank > Rank || !Shape.Broadcast(source._dims, _dims, "CopyFrom").AsSpan().SequenceEqual(_dims))
             throw new ArgumentException($"CopyFrom: source of shape {source.Shape} cannot be broadcast to {Shape}.");
         CopyRaw(source);
+        Version.Value++;
         return this;
     }
 
@@ -377,6 +397,7 @@ public sealed partial class Tensor
     {
         CheckInPlace("Fill");
         CopyRaw(ScalarLike(value));
+        Version.Value++;
         return this;
     }
 }

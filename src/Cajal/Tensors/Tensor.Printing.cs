@@ -15,8 +15,11 @@ public sealed partial class Tensor
         var values = ToDoubleArray();
         bool summarize = Count > SummarizeThreshold;
         var raw = ChooseFormat(values, DType);
-        // Every entry gets the width of the widest shown, so columns line up as in PyTorch.
-        int width = values.Length == 0 ? 0 : values.Max(v => raw(v).Length);
+        // Every entry gets the width of the widest shown, so columns line up as in PyTorch; like PyTorch,
+        // only nonzero finite floats set the width (nan, inf and 0 are padded but do not widen).
+        int width = 0;
+        foreach (double v in values)
+            if (DType == DType.Int64 || (double.IsFinite(v) && v != 0)) width = Math.Max(width, raw(v).Length);
         Func<double, string> format = v => raw(v).PadLeft(width);
         var sb = new StringBuilder("tensor(");
         const int indent = 7;   // "tensor(".Length

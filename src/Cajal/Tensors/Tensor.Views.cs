@@ -3,7 +3,7 @@ namespace Cajal;
 public sealed partial class Tensor
 {
     /// <summary>A tensor sharing this one's storage with other dims, strides and offset.</summary>
-    private Tensor ViewOf(int[] dims, int[] strides, int offset) => new(Storage, dims, strides, offset, DType);
+    private Tensor ViewOf(int[] dims, int[] strides, int offset) => new(Storage, dims, strides, offset, DType, Version);
 
     /// <summary>Records a view op whose backward scatters the gradient into zeros through the same view.</summary>
     private Tensor RecordView(Tensor view, string name, Func<Tensor, Tensor> sameView) =>

@@ -21,12 +21,16 @@ public sealed partial class Tensor
     /// <summary>Index of element [0, 0, …] in <see cref="Storage"/>.</summary>
     internal readonly int Offset;
 
+    /// <summary>Counts in-place writes to the storage; shared by every view of it (autograd checks it).</summary>
+    internal readonly VersionCounter Version;
+
     /// <summary>The autograd node that produced this tensor; null for leaves and untracked results.</summary>
     internal Node? GradFn { get; set; }
 
-    internal Tensor(Array storage, int[] dims, int[] strides, int offset, DType dtype)
+    internal Tensor(Array storage, int[] dims, int[] strides, int offset, DType dtype, VersionCounter? version = null)
     {
         Storage = storage;
+        Version = version ?? new VersionCounter();
         _dims = dims;
         _strides = strides;
         Offset = offset;
