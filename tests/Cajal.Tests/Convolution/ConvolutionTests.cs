@@ -150,7 +150,7 @@ public class ConvolutionTests
         Assert.Equal(new Shape(xs[0], coutG * a.Groups, hout, wout), y.Shape);
         var up = Tensor.RandN(y.Shape.ToArray(), rng, DType.Float64);
         (y * up).Sum().Backward();
-        var (ry, rdx, rdw) = ConvTranspose2d(Values(x), xs, Values(w), w.Shape.ToArray(), b is null ? null : Values(b), a, hout, wout, Values(up));
+        var (ry, rdx, rdw) = DirectReference.ConvTranspose2d(Values(x), xs, Values(w), w.Shape.ToArray(), b is null ? null : Values(b), a, hout, wout, Values(up));
         string what = $"seed {seed}: x {x.Shape}, w {w.Shape}, {a}, outputPadding ({oph}, {opw})";
         AssertClose(ry, Values(y), 1e-12, what + " out");
         AssertClose(rdx, Values(x.Grad!), 1e-12, what + " dx");
