@@ -16,7 +16,8 @@ public static partial class GoldenOps
     public static IReadOnlyDictionary<string, GoldenOp> All { get; } = Merge(
         CoreOps(),
         LayerOps(),
-        LossOps());
+        LossOps(),
+        ConvolutionOps());
 
     private static Dictionary<string, GoldenOp> Merge(params Dictionary<string, GoldenOp>[] groups)
     {
