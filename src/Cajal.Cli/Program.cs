@@ -33,6 +33,7 @@ public static class Program
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ParityCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(Bench.BenchCommand.Create());
 
         var parse = root.Parse(args);
         // --help and --version clear parse errors; anything else with errors is a usage error. The built-in
@@ -75,7 +76,7 @@ public static class Program
     }
 
     private static string UsageHint(Command command) => command is RootCommand
-        ? "Usage: cajal <verb> [options]; verbs: demo, parity, inspect. Run 'cajal --help' for more."
+        ? "Usage: cajal <verb> [options]; verbs: demo, parity, inspect, bench. Run 'cajal --help' for more."
         : $"Usage: cajal {string.Join(' ', [command.Name, .. command.Arguments.Select(a => $"<{a.Name}>")])} [options]. " +
           $"Run 'cajal {command.Name} --help' for the options.";
 }
