@@ -1,0 +1,249 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Cajal.Kernels;
+
+/// <summary>The packed (Goto/BLIS) GEMM driver for float and double.</summary>
+/// <remarks>
+/// <para>Loop nest, outermost first (C is m × n row-major, vectors run along n):</para>
+/// <code>
+/// jc over n in blocks of NC = 4096 columns
+///   kg over k in groups of whole kc blocks, the group's packed B ≤ 2M elements (8 MB float; L3)
+///     pack B[kg.., jc..] as kc × NR panels                      (in parallel over panels)
+///     tasks over (mc row blocks) × (column splits)              (Parallel.For, dynamic)
+///       pc over the group in blocks of KC = 128
+///         pack A[ic.., pc..] as MR × kc panels                  (mc × kc ≤ 256 × 128: 128 KB float, in L2)
+///         jr over NR panels:   B micro-panel kc × NR             (128 × 32 float = 16 KB: half of L1)
+///           ir over MR panels: A micro-panel MR × kc             (streams from L2)
+///             micro-kernel: C[MR × NR] (+)= A-panel · B-panel
+/// </code>
+/// <para>Sizes for Zen 4 (32 KB L1d, 1 MB L2 per core): KC = 128 keeps the B micro-panel at 16 KB for float
+/// (NR = 32) and double (NR = 16) alike, so it stays in L1 while the A micro-panels (6 KB / 12 KB) stream past;
+/// MC ≤ 256 keeps the packed A block at 128 KB (float) / 256 KB (double), well inside L2. The per-tile
+/// C load/store (24 vectors) is amortised over 128 × 24 FMAs.</para>
+/// <para>Edges: panels are zero-padded to MR rows and NR columns; a partial tile is computed into a small
+/// stack buffer and only its valid part is added to C. Threads: the mc × (column split) tasks write disjoint
+/// parts of C and never split k, so each element of C sees the same operations whatever the thread count.
+/// Buffers: packed B and A come from ArrayPool, so a training step does not churn the large-object heap.</para>
+/// </remarks>
+internal static partial class Gemm
+{
+    private const int KC = 128;
+    private const int MCMax = 256;
+    private const int NCMax = 4096;
+    private const int PackedBLimit = 1 << 21;
+
+    private static void Packed<T>(
+        GemmPath path, int m, int n, int k,
+        T[] a, int aOffset, int aRowStride, int aColStride,
+        T[] b, int bOffset, int bRowStride, int bColStride,
+        T[] c, int cOffset, int ldc, bool accumulate)
+        where T : unmanaged, INumber<T>
+    {
+        var job = new PackedJob<T>(path, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+            c, cOffset, ldc, accumulate, ThreadsFor(m, n, k));
+        job.Run();
+    }
+
+    /// <summary>One packed product: the operands, the blocking and the current B block, shared by the tasks.</summary>
+    private sealed unsafe class PackedJob<T> where T : unmanaged, INumber<T>
+    {
+        private readonly T[] _a, _b, _c;
+        private readonly int _m, _n, _k, _aOffset, _aRowStride, _aColStride, _bOffset, _bRowStride, _bColStride, _cOffset, _ldc;
+        private readonly bool _accumulate;
+        private readonly delegate*<T*, T*, int, T*, nint, bool, void> _kernel;
+        private readonly int _mr, _nr, _threads, _mc, _mBlocks;
+        private readonly ParallelOptions _options;
+        private readonly Action<int> _packBChunk, _runTask;
+
+        // The current block of B: columns [_jc, _jc + _ncb) as _panels NR-wide panels, depth [_kg, _kg + _kgb).
+        private int _jc, _ncb, _panels, _kg, _kgb, _nSplits, _units;
+        private T[] _bPack = [];
+
+        public PackedJob(GemmPath path, int m, int n, int k,
+            T[] a, int aOffset, int aRowStride, int aColStride,
+            T[] b, int bOffset, int bRowStride, int bColStride,
+            T[] c, int cOffset, int ldc, bool accumulate, int threads)
+        {
+            (_a, _aOffset, _aRowStride, _aColStride) = (a, aOffset, aRowStride, aColStride);
+            (_b, _bOffset, _bRowStride, _bColStride) = (b, bOffset, bRowStride, bColStride);
+            (_c, _cOffset, _ldc, _accumulate) = (c, cOffset, ldc, accumulate);
+            (_m, _n, _k, _threads) = (m, n, k, threads);
+            if (path == GemmPath.Avx512)
+            {
+                _kernel = &GemmAvx512.Kernel<T>;
+                (_mr, _nr) = (GemmAvx512.Rows, GemmAvx512.Columns<T>());
+            }
+            else
+            {
+                _kernel = &GemmAvx2.Kernel<T>;
+                (_mr, _nr) = (GemmAvx2.Rows, GemmAvx2.Columns<T>());
+            }
+            // Row blocks of at most MCMax rows; with several threads at least 4 per thread when m allows, so the
+            // dynamic scheduler can even out a core that another process slows down. mc is a multiple of MR.
+            int rowPanels = (m + _mr - 1) / _mr;
+            int blocks = Math.Max((m + MCMax - 1) / MCMax, threads > 1 ? Math.Min(4 * threads, rowPanels) : 1);
+            _mc = (rowPanels + blocks - 1) / blocks * _mr;
+            _mBlocks = (m + _mc - 1) / _mc;
+            _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+            _packBChunk = PackBChunk;
+            _runTask = RunTask;
+        }
+
+        public void Run()
+        {
+            int ncMax = Math.Min(NCMax, _n);
+            int panelsMax = (ncMax + _nr - 1) / _nr;
+            int kRounded = (_k + KC - 1) / KC * KC;
+            int kGroup = Math.Min(kRounded, Math.Max(KC, PackedBLimit / (panelsMax * _nr) / KC * KC));
+            _bPack = ArrayPool<T>.Shared.Rent(kGroup * panelsMax * _nr);
+            try
+            {
+                for (_jc = 0; _jc < _n; _jc += NCMax)
+                {
+                    _ncb = Math.Min(NCMax, _n - _jc);
+                    _panels = (_ncb + _nr - 1) / _nr;
+                    // Column splits only when there are too few row blocks to keep the threads busy.
+                    _nSplits = _threads > 1 && _mBlocks < 4 * _threads ? Math.Min(_panels, (4 * _threads + _mBlocks - 1) / _mBlocks) : 1;
+                    for (_kg = 0; _kg < _k; _kg += kGroup)
+                    {
+                        _kgb = Math.Min(kGroup, _k - _kg);
+                        _units = (_kgb + KC - 1) / KC * _panels;
+                        if (_threads > 1 && _units > 1)
+                            Parallel.For(0, _threads, _options, _packBChunk);
+                        else
+                            PackBChunk(0);
+                        int tasks = _mBlocks * _nSplits;
+                        if (_threads > 1 && tasks > 1)
+                            Parallel.For(0, tasks, _options, _runTask);
+                        else
+                            for (int t = 0; t < tasks; t++) RunTask(t);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(_bPack);
+            }
+        }
+
+        /// <summary>Packs chunk t of the (kc block, NR panel) units of the current B block.</summary>
+        private void PackBChunk(int t)
+        {
+            int parts = _threads > 1 && _units > 1 ? _threads : 1;
+            int start = (int)((long)_units * t / parts), end = (int)((long)_units * (t + 1) / parts);
+            fixed (T* pb = _b, pack = _bPack)
+                for (int u = start; u < end; u++)
+                {
+                    int kb = u / _panels, q = u % _panels;
+                    int pc = _kg + kb * KC, kcb = Math.Min(KC, _kg + _kgb - pc);
+                    int j0 = _jc + q * _nr, cols = Math.Min(_nr, _jc + _ncb - j0);
+                    T* dst = pack + (nint)kb * KC * _panels * _nr + (nint)q * kcb * _nr;
+                    T* src = pb + _bOffset + (nint)pc * _bRowStride + (nint)j0 * _bColStride;
+                    PackPanel(src, _bRowStride, _bColStride, kcb, cols, _nr, dst);
+                }
+        }
+
+        /// <summary>Task t: row block t / nSplits, column split t % nSplits, over the whole current k group.</summary>
+        [SkipLocalsInit]
+        private void RunTask(int t)
+        {
+            int mb = t / _nSplits, split = t % _nSplits;
+            int i0 = mb * _mc, mcb = Math.Min(_mc, _m - i0);
+            int q0 = _panels * split / _nSplits, q1 = _panels * (split + 1) / _nSplits;
+            if (mcb <= 0 || q0 >= q1) return;
+            int mr = _mr, nr = _nr;
+            int rowPanels = (mcb + mr - 1) / mr;
+            T[] aPack = ArrayPool<T>.Shared.Rent(rowPanels * mr * KC);
+            T* tile = stackalloc T[mr * nr];
+            try
+            {
+                fixed (T* pa = _a, pap = aPack, pbp = _bPack, pcm = _c)
+                    for (int pc = _kg; pc < _kg + _kgb; pc += KC)
+                    {
+                        int kcb = Math.Min(KC, _kg + _kgb - pc);
+                        for (int r = 0; r < rowPanels; r++)
+                        {
+                            int row = i0 + r * mr;
+                            // A's row panel is B's column panel with the roles of the strides swapped.
+                            PackPanel(pa + _aOffset + (nint)row * _aRowStride + (nint)pc * _aColStride,
+                                _aColStride, _aRowStride, kcb, Math.Min(mr, i0 + mcb - row), mr, pap + (nint)r * kcb * mr);
+                        }
+                        bool overwrite = pc == 0 && !_accumulate;
+                        T* bBlock = pbp + (nint)(pc - _kg) * _panels * nr;
+                        for (int q = q0; q < q1; q++)
+                        {
+                            T* bp = bBlock + (nint)q * kcb * nr;
+                            int j = _jc + q * nr, cols = Math.Min(nr, _jc + _ncb - j);
+                            for (int r = 0; r < rowPanels; r++)
+                            {
+                                T* ap = pap + (nint)r * kcb * mr;
+                                int i = i0 + r * mr, rows = Math.Min(mr, i0 + mcb - i);
+                                T* cp = pcm + _cOffset + (nint)i * _ldc + j;
+                                if (rows == mr && cols == nr)
+                                {
+                                    _kernel(ap, bp, kcb, cp, _ldc, overwrite);
+                                    continue;
+                                }
+                                // Partial tile: the same kernel into a buffer, then only the valid part into C.
+                                _kernel(ap, bp, kcb, tile, nr, true);
+                                for (int ii = 0; ii < rows; ii++)
+                                {
+                                    T* cRow = cp + (nint)ii * _ldc, tRow = tile + ii * nr;
+                                    for (int jj = 0; jj < cols; jj++)
+                                        cRow[jj] = overwrite ? tRow[jj] : cRow[jj] + tRow[jj];
+                                }
+                            }
+                        }
+                    }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(aPack);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs a depth × width panel for the micro-kernel: dst[p·width + j] = src[p·depthStride + j·widthStride]
+    /// for j &lt; valid, and 0 for valid ≤ j &lt; width. B panels: depth = rows of B, width = NR columns;
+    /// A panels: depth = columns of A, width = MR rows.
+    /// </summary>
+    private static unsafe void PackPanel<T>(T* src, int depthStride, int widthStride, int depth, int valid, int width, T* dst)
+        where T : unmanaged, INumber<T>
+    {
+        if (widthStride == 1 && valid == width)
+        {
+            // Contiguous along the width (row-major B, or transposed A): copy whole rows of the panel.
+            uint bytes = (uint)(width * sizeof(T));
+            for (int p = 0; p < depth; p++)
+                Unsafe.CopyBlockUnaligned(dst + (nint)p * width, src + (nint)p * depthStride, bytes);
+            return;
+        }
+        if (depthStride == 1)
+        {
+            // Contiguous along the depth (transposed B, or row-major A): read each line once, scatter by width.
+            for (int j = 0; j < valid; j++)
+            {
+                T* s = src + (nint)j * widthStride;
+                T* d = dst + j;
+                for (int p = 0; p < depth; p++)
+                    d[(nint)p * width] = s[p];
+            }
+        }
+        else
+        {
+            for (int p = 0; p < depth; p++)
+            {
+                T* s = src + (nint)p * depthStride;
+                T* d = dst + (nint)p * width;
+                for (int j = 0; j < valid; j++)
+                    d[j] = s[(nint)j * widthStride];
+            }
+        }
+        if (valid < width)
+            for (int p = 0; p < depth; p++)
+                new Span<T>(dst + (nint)p * width + valid, width - valid).Clear();
+    }
+}
