@@ -13,16 +13,19 @@ namespace Cajal.Kernels;
 ///   kg over k in groups of whole kc blocks, the group's packed B ≤ 2M elements (8 MB float; L3)
 ///     pack B[kg.., jc..] as kc × NR panels                      (in parallel over panels)
 ///     tasks over (mc row blocks) × (column splits)              (Parallel.For, dynamic)
-///       pc over the group in blocks of KC = 128
-///         pack A[ic.., pc..] as MR × kc panels                  (mc × kc ≤ 256 × 128: 128 KB float, in L2)
-///         jr over NR panels:   B micro-panel kc × NR             (128 × 32 float = 16 KB: half of L1)
-///           ir over MR panels: A micro-panel MR × kc             (streams from L2)
+///       pc over the group in blocks of kc (256 float, 128 double)
+///         pack A[ic.., pc..] as MR × kc panels                  (mc × kc ≤ 256 × 256 float: 256 KB, in L2)
+///         jr over NR panels:   B micro-panel kc × NR             (32 KB float, 16 KB double: in L1)
+///           ir over MR panels: A micro-panel MR × kc             (12 KB: streams from L2)
+///             prefetch the next C tile into L2
 ///             micro-kernel: C[MR × NR] (+)= A-panel · B-panel
 /// </code>
-/// <para>Sizes for Zen 4 (32 KB L1d, 1 MB L2 per core): KC = 128 keeps the B micro-panel at 16 KB for float
-/// (NR = 32) and double (NR = 16) alike, so it stays in L1 while the A micro-panels (6 KB / 12 KB) stream past;
-/// MC ≤ 256 keeps the packed A block at 128 KB (float) / 256 KB (double), well inside L2. The per-tile
-/// C load/store (24 vectors) is amortised over 128 × 24 FMAs.</para>
+/// <para>Sizes: the B micro-panel is reused by every A micro-panel of the block, so it is sized for L1 with room
+/// for the A micro-panel streaming past; the packed A block (≤ 256 KB) is reused by every B micro-panel, so it
+/// is sized for L2. The machines this was tuned on report Intel Xeon family 6 model 207 (48 KB L1d, 2 MB L2 per
+/// core; the team's notes say Zen 4, 32 KB L1d / 1 MB L2, where the float B micro-panel would fill L1 and
+/// kc = 128 may do better). The C tile is loaded and stored once per kc block: 24 vectors against 24·kc FMAs.
+/// kc = 128, 192 and 256 measured within the noise of the shared 2-core machine for float.</para>
 /// <para>Edges: panels are zero-padded to MR rows and NR columns; a partial tile is computed into a small
 /// stack buffer and only its valid part is added to C. Threads: the mc × (column split) tasks write disjoint
 /// parts of C and never split k, so each element of C sees the same operations whatever the thread count.
@@ -31,7 +34,10 @@ namespace Cajal.Kernels;
 internal static partial class Gemm
 {
 
-    private const int KC = 128;
+    /// <summary>The depth block kc for T: 256 for float, 128 for double (a 32 KB / 16 KB B micro-panel).</summary>
+    /// <remarks>Fixed per type, never per thread count: it sets the order in which each element of C is summed.</remarks>
+    internal static int DepthBlock<T>() => typeof(T) == typeof(float) ? 256 : 128;
+
     private const int MCMax = 256;
     private const int NCMax = 4096;
     private const int PackedBLimit = 1 << 21;
@@ -55,7 +61,7 @@ internal static partial class Gemm
         private readonly int _m, _n, _k, _aOffset, _aRowStride, _aColStride, _bOffset, _bRowStride, _bColStride, _cOffset, _ldc;
         private readonly bool _accumulate;
         private readonly delegate*<T*, T*, int, T*, nint, bool, void> _kernel;
-        private readonly int _mr, _nr, _threads, _mc, _mBlocks;
+        private readonly int _mr, _nr, _kc, _threads, _mc, _mBlocks;
         private readonly ParallelOptions _options;
         private readonly Action<int> _packBChunk, _runTask;
 
@@ -71,7 +77,7 @@ internal static partial class Gemm
             (_a, _aOffset, _aRowStride, _aColStride) = (a, aOffset, aRowStride, aColStride);
             (_b, _bOffset, _bRowStride, _bColStride) = (b, bOffset, bRowStride, bColStride);
             (_c, _cOffset, _ldc, _accumulate) = (c, cOffset, ldc, accumulate);
-            (_m, _n, _k, _threads) = (m, n, k, threads);
+            (_m, _n, _k, _threads, _kc) = (m, n, k, threads, DepthBlock<T>());
             if (path == GemmPath.Avx512)
             {
                 _kernel = &GemmAvx512.Kernel<T>;
@@ -97,8 +103,8 @@ internal static partial class Gemm
         {
             int ncMax = Math.Min(NCMax, _n);
             int panelsMax = (ncMax + _nr - 1) / _nr;
-            int kRounded = (_k + KC - 1) / KC * KC;
-            int kGroup = Math.Min(kRounded, Math.Max(KC, PackedBLimit / (panelsMax * _nr) / KC * KC));
+            int kRounded = (_k + _kc - 1) / _kc * _kc;
+            int kGroup = Math.Min(kRounded, Math.Max(_kc, PackedBLimit / (panelsMax * _nr) / _kc * _kc));
             _bPack = ArrayPool<T>.Shared.Rent(kGroup * panelsMax * _nr);
             try
             {
@@ -111,7 +117,7 @@ internal static partial class Gemm
                     for (_kg = 0; _kg < _k; _kg += kGroup)
                     {
                         _kgb = Math.Min(kGroup, _k - _kg);
-                        _units = (_kgb + KC - 1) / KC * _panels;
+                        _units = (_kgb + _kc - 1) / _kc * _panels;
                         if (_threads > 1 && _units > 1)
                             Parallel.For(0, _threads, _options, _packBChunk);
                         else
@@ -139,9 +145,9 @@ internal static partial class Gemm
                 for (int u = start; u < end; u++)
                 {
                     int kb = u / _panels, q = u % _panels;
-                    int pc = _kg + kb * KC, kcb = Math.Min(KC, _kg + _kgb - pc);
+                    int pc = _kg + kb * _kc, kcb = Math.Min(_kc, _kg + _kgb - pc);
                     int j0 = _jc + q * _nr, cols = Math.Min(_nr, _jc + _ncb - j0);
-                    T* dst = pack + (nint)kb * KC * _panels * _nr + (nint)q * kcb * _nr;
+                    T* dst = pack + (nint)kb * _kc * _panels * _nr + (nint)q * kcb * _nr;
                     T* src = pb + _bOffset + (nint)pc * _bRowStride + (nint)j0 * _bColStride;
                     PackPanel(src, _bRowStride, _bColStride, kcb, cols, _nr, dst);
                 }
@@ -157,14 +163,14 @@ internal static partial class Gemm
             if (mcb <= 0 || q0 >= q1) return;
             int mr = _mr, nr = _nr;
             int rowPanels = (mcb + mr - 1) / mr;
-            T[] aPack = ArrayPool<T>.Shared.Rent(rowPanels * mr * KC);
+            T[] aPack = ArrayPool<T>.Shared.Rent(rowPanels * mr * _kc);
             T* tile = stackalloc T[mr * nr];
             try
             {
                 fixed (T* pa = _a, pap = aPack, pbp = _bPack, pcm = _c)
-                    for (int pc = _kg; pc < _kg + _kgb; pc += KC)
+                    for (int pc = _kg; pc < _kg + _kgb; pc += _kc)
                     {
-                        int kcb = Math.Min(KC, _kg + _kgb - pc);
+                        int kcb = Math.Min(_kc, _kg + _kgb - pc);
                         for (int r = 0; r < rowPanels; r++)
                         {
                             int row = i0 + r * mr;

@@ -8,8 +8,8 @@ namespace Cajal.Kernels;
 /// <remarks>
 /// W = Vector512&lt;T&gt;.Count (16 floats, 8 doubles), so the tile is 12×32 for float and 12×16 for double.
 /// Each step p broadcasts the 12 values of the packed A micro-panel and FMAs them with the two vectors of the
-/// packed B micro-panel: 24 independent FMA chains, enough to cover Zen 4's 4-cycle FMA latency at one zmm FMA
-/// per cycle, with 24 + 2 + 1 of the 32 vector registers in use (no spills).
+/// packed B micro-panel: 24 independent FMA chains, more than the 8 that a 4-cycle FMA latency at two zmm FMAs
+/// per cycle needs, with 24 + 2 + 1 of the 32 vector registers in use (the JIT emits no spills).
 /// </remarks>
 internal static unsafe class GemmAvx512
 {

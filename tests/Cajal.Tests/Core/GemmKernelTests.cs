@@ -150,7 +150,7 @@ public class GemmKernelTests
         (int mr, int nr) = path == GemmPath.Avx512
             ? (GemmAvx512.Rows, GemmAvx512.Columns<T>())
             : (GemmAvx2.Rows, GemmAvx2.Columns<T>());
-        const int kc = 128;
+        int kc = Gemm.DepthBlock<T>();
         var rng = new Generator(seed);
         foreach (int m in new[] { mr - 1, mr, mr + 1, 2 * mr + 1 })
             foreach (int n in new[] { nr - 1, nr, nr + 1, 2 * nr + 1 })
