@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace Cajal.Kernels;
@@ -10,7 +10,7 @@ namespace Cajal.Kernels;
 /// <para>Loop nest, outermost first (C is m × n row-major, vectors run along n):</para>
 /// <code>
 /// jc over n in blocks of NC = 4096 columns
-///   kg over k in groups of whole kc blocks, the group's packed B ≤ 2M elements (8 MB float; L3)
+///   kg over k in groups of whole kc blocks, the group's packed B ≤ 1M elements (4 MB float; L3)
 ///     pack B[kg.., jc..] as kc × NR panels                      (in parallel over panels)
 ///     tasks over (mc row blocks) × (column splits)              (Parallel.For, dynamic)
 ///       pc over the group in blocks of kc (256 float, 128 double)
@@ -29,7 +29,8 @@ namespace Cajal.Kernels;
 /// <para>Edges: panels are zero-padded to MR rows and NR columns; a partial tile is computed into a small
 /// stack buffer and only its valid part is added to C. Threads: the mc × (column split) tasks write disjoint
 /// parts of C and never split k, so each element of C sees the same operations whatever the thread count.
-/// Buffers: packed B and A come from ArrayPool, so a training step does not churn the large-object heap.</para>
+/// Buffers: packed B and A live in per-thread arrays on the pinned object heap, kept between calls (so a
+/// training step does not churn the large-object heap) and 64-byte aligned (so no vector load splits a cache line).</para>
 /// </remarks>
 internal static partial class Gemm
 {
@@ -40,7 +41,7 @@ internal static partial class Gemm
 
     private const int MCMax = 256;
     private const int NCMax = 4096;
-    private const int PackedBLimit = 1 << 21;
+    private const int PackedBLimit = 1 << 20;
 
     private static void Packed<T>(
         GemmPath path, int m, int n, int k,
@@ -67,7 +68,7 @@ internal static partial class Gemm
 
         // The current block of B: columns [_jc, _jc + _ncb) as _panels NR-wide panels, depth [_kg, _kg + _kgb).
         private int _jc, _ncb, _panels, _kg, _kgb, _nSplits, _units;
-        private T[] _bPack = [];
+        private T* _bPack;
 
         public PackedJob(GemmPath path, int m, int n, int k,
             T[] a, int aOffset, int aRowStride, int aColStride,
@@ -105,9 +106,10 @@ internal static partial class Gemm
             int panelsMax = (ncMax + _nr - 1) / _nr;
             int kRounded = (_k + _kc - 1) / _kc * _kc;
             int kGroup = Math.Min(kRounded, Math.Max(_kc, PackedBLimit / (panelsMax * _nr) / _kc * _kc));
-            _bPack = ArrayPool<T>.Shared.Rent(kGroup * panelsMax * _nr);
+            T[] bBuffer = Scratch<T>.Take(ref Scratch<T>.B, kGroup * panelsMax * _nr);
             try
             {
+                _bPack = Scratch<T>.Aligned(bBuffer);
                 for (_jc = 0; _jc < _n; _jc += NCMax)
                 {
                     _ncb = Math.Min(NCMax, _n - _jc);
@@ -132,16 +134,19 @@ internal static partial class Gemm
             }
             finally
             {
-                ArrayPool<T>.Shared.Return(_bPack);
+                _bPack = null;
+                Scratch<T>.Give(ref Scratch<T>.B, bBuffer);
             }
         }
 
         /// <summary>Packs chunk t of the (kc block, NR panel) units of the current B block.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // fully optimised from the first call: no slow tier-0 warm-up
         private void PackBChunk(int t)
         {
             int parts = _threads > 1 && _units > 1 ? _threads : 1;
             int start = (int)((long)_units * t / parts), end = (int)((long)_units * (t + 1) / parts);
-            fixed (T* pb = _b, pack = _bPack)
+            T* pack = _bPack;
+            fixed (T* pb = _b)
                 for (int u = start; u < end; u++)
                 {
                     int kb = u / _panels, q = u % _panels;
@@ -154,6 +159,7 @@ internal static partial class Gemm
         }
 
         /// <summary>Task t: row block t / nSplits, column split t % nSplits, over the whole current k group.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // fully optimised from the first call: no slow tier-0 warm-up
         [SkipLocalsInit]
         private void RunTask(int t)
         {
@@ -163,11 +169,12 @@ internal static partial class Gemm
             if (mcb <= 0 || q0 >= q1) return;
             int mr = _mr, nr = _nr;
             int rowPanels = (mcb + mr - 1) / mr;
-            T[] aPack = ArrayPool<T>.Shared.Rent(rowPanels * mr * _kc);
+            T[] aBuffer = Scratch<T>.Take(ref Scratch<T>.A, rowPanels * mr * _kc);
             T* tile = stackalloc T[mr * nr];
+            T* pap = Scratch<T>.Aligned(aBuffer), pbp = _bPack;
             try
             {
-                fixed (T* pa = _a, pap = aPack, pbp = _bPack, pcm = _c)
+                fixed (T* pa = _a, pcm = _c)
                     for (int pc = _kg; pc < _kg + _kgb; pc += _kc)
                     {
                         int kcb = Math.Min(_kc, _kg + _kgb - pc);
@@ -209,8 +216,39 @@ internal static partial class Gemm
             }
             finally
             {
-                ArrayPool<T>.Shared.Return(aPack);
+                Scratch<T>.Give(ref Scratch<T>.A, aBuffer);
             }
+        }
+    }
+
+    /// <summary>Per-thread packing buffers: pinned (they never move, so an aligned pointer stays valid) and reused.</summary>
+    /// <remarks>A buffer is taken out of its slot while in use, so a nested call on the same thread gets its own.</remarks>
+    private static unsafe class Scratch<T> where T : unmanaged
+    {
+        private static readonly int s_pad = 64 / sizeof(T);
+
+        [ThreadStatic] public static T[]? A;
+        [ThreadStatic] public static T[]? B;
+
+        public static T[] Take(ref T[]? slot, int length)
+        {
+            var array = slot;
+            slot = null;
+            return array is not null && array.Length >= length + s_pad
+                ? array
+                : GC.AllocateUninitializedArray<T>(length + s_pad, pinned: true);
+        }
+
+        public static void Give(ref T[]? slot, T[] array)
+        {
+            if (slot is null || slot.Length < array.Length) slot = array;
+        }
+
+        /// <summary>The first 64-byte aligned element of a pinned array.</summary>
+        public static T* Aligned(T[] array)
+        {
+            nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+            return (T*)((address + 63) & ~(nint)63);
         }
     }
 
@@ -235,6 +273,7 @@ internal static partial class Gemm
     /// for j &lt; valid, and 0 for valid ≤ j &lt; width. B panels: depth = rows of B, width = NR columns;
     /// A panels: depth = columns of A, width = MR rows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // fully optimised from the first call: no slow tier-0 warm-up
     private static unsafe void PackPanel<T>(T* src, int depthStride, int widthStride, int depth, int valid, int width, T* dst)
         where T : unmanaged, INumber<T>
     {

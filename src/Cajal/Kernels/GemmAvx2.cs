@@ -24,6 +24,7 @@ internal static unsafe class GemmAvx2
     /// C[0..6, 0..NR) (+)= Σ_p A[p, 0..6) ⊗ B[p, 0..NR) over the packed micro-panels a (kc × 6) and b (kc × NR);
     /// C rows are ldc elements apart. overwrite: C = the sum; otherwise C += the sum.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // fully optimised from the first call: no slow tier-0 warm-up
     [SkipLocalsInit]
     public static void Kernel<T>(T* a, T* b, int kc, T* c, nint ldc, bool overwrite) where T : unmanaged
     {
