@@ -15,7 +15,7 @@ namespace Cajal.Kernels;
 ///     pack B[kg.., jc..] as kc × NR panels                      (in parallel over panels)
 ///     tasks over (mc row blocks) × (column splits)              (Parallel.For, dynamic)
 ///       pc over the group in blocks of kc (256 float, 128 double)
-///         pack A[ic.., pc..] as MR × kc panels                  (mc × kc ≤ 256 × 256 float: 256 KB, in L2)
+///         pack A[ic.., pc..] as MR × kc panels                  (mc × kc ≤ 264 × 256 float: 264 KB, in L2)
 ///         jr over NR panels:   B micro-panel kc × NR             (32 KB float, 16 KB double: in L1)
 ///           ir over MR panels: A micro-panel MR × kc             (12 KB: streams from L2)
 ///             prefetch the next C tile into L2
@@ -63,7 +63,7 @@ internal static partial class Gemm
         private readonly int _m, _n, _k, _aOffset, _aRowStride, _aColStride, _bOffset, _bRowStride, _bColStride, _cOffset, _ldc;
         private readonly bool _accumulate;
         private readonly delegate*<T*, T*, int, T*, nint, bool, void> _kernel;
-        private readonly int _mr, _nr, _kc, _threads, _mc, _mBlocks;
+        private readonly int _mr, _nr, _kc, _threads, _rowPanels, _mBlocks;
         private readonly ParallelOptions _options;
         private readonly Action<int> _packBChunk, _runTask;
 
@@ -91,11 +91,11 @@ internal static partial class Gemm
                 (_mr, _nr) = (GemmAvx2.Rows, GemmAvx2.Columns<T>());
             }
             // Row blocks of at most MCMax rows; with several threads at least 4 per thread when m allows, so the
-            // dynamic scheduler can even out a core that another process slows down. mc is a multiple of MR.
-            int rowPanels = (m + _mr - 1) / _mr;
-            int blocks = Math.Max((m + MCMax - 1) / MCMax, threads > 1 ? Math.Min(4 * threads, rowPanels) : 1);
-            _mc = (rowPanels + blocks - 1) / blocks * _mr;
-            _mBlocks = (m + _mc - 1) / _mc;
+            // dynamic scheduler can even out a core that another process slows down. Blocks are whole MR panels,
+            // spread evenly (sizes differ by at most one panel) so no thread waits on a runt block.
+            _rowPanels = (m + _mr - 1) / _mr;
+            int panelsPerBlock = (MCMax + _mr - 1) / _mr;
+            _mBlocks = Math.Min(_rowPanels, Math.Max((_rowPanels + panelsPerBlock - 1) / panelsPerBlock, threads > 1 ? 4 * threads : 1));
             _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
             _packBChunk = PackBChunk;
             _runTask = RunTask;
@@ -165,7 +165,8 @@ internal static partial class Gemm
         private void RunTask(int t)
         {
             int mb = t / _nSplits, split = t % _nSplits;
-            int i0 = mb * _mc, mcb = Math.Min(_mc, _m - i0);
+            int i0 = (int)((long)_rowPanels * mb / _mBlocks) * _mr;
+            int mcb = Math.Min(_m, (int)((long)_rowPanels * (mb + 1) / _mBlocks) * _mr) - i0;
             int q0 = _panels * split / _nSplits, q1 = _panels * (split + 1) / _nSplits;
             if (mcb <= 0 || q0 >= q1) return;
             int mr = _mr, nr = _nr;
