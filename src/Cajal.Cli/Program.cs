@@ -32,6 +32,7 @@ public static class Program
         var root = new RootCommand("Cajal: deep learning from scratch for .NET.") { HelpName = "cajal" };
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ParityCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
 
         var parse = root.Parse(args);
         // --help and --version clear parse errors; anything else with errors is a usage error. The built-in
@@ -53,7 +54,7 @@ public static class Program
         {
             return parse.Invoke(configuration);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException
                                         or InvalidDataException or JsonException)
         {
             stderr.WriteLine($"cajal: error: {e.Message}");
@@ -74,7 +75,7 @@ public static class Program
     }
 
     private static string UsageHint(Command command) => command is RootCommand
-        ? "Usage: cajal <verb> [options]; verbs: demo, parity. Run 'cajal --help' for more."
+        ? "Usage: cajal <verb> [options]; verbs: demo, parity, inspect. Run 'cajal --help' for more."
         : $"Usage: cajal {string.Join(' ', [command.Name, .. command.Arguments.Select(a => $"<{a.Name}>")])} [options]. " +
           $"Run 'cajal {command.Name} --help' for the options.";
 }

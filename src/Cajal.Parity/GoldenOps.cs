@@ -15,7 +15,9 @@ public static partial class GoldenOps
     /// <summary>Every supported op.</summary>
     public static IReadOnlyDictionary<string, GoldenOp> All { get; } = Merge(
         CoreOps(),
-        LayerOps());
+        LayerOps(),
+        LossOps(),
+        ConvolutionOps());
 
     private static Dictionary<string, GoldenOp> Merge(params Dictionary<string, GoldenOp>[] groups)
     {

@@ -98,6 +98,7 @@ public static class ParityRunner
     public static CaseResult RunCase(string fileName, GoldenCase goldenCase)
     {
         ArgumentNullException.ThrowIfNull(goldenCase);
+        if (goldenCase.Op.StartsWith(GoldenOptim.Prefix, StringComparison.Ordinal)) return GoldenOptim.RunCase(fileName, goldenCase);
         if (!GoldenOps.All.TryGetValue(goldenCase.Op, out var op))
             return new CaseResult(fileName, goldenCase.Name, goldenCase.Op, CaseStatus.Skipped, "Cajal does not implement this op yet");
         try
@@ -142,7 +143,7 @@ public static class ParityRunner
     }
 
     /// <summary>Compares element-wise and records the worst element when the tolerance is exceeded.</summary>
-    private static void Compare(string what, Tensor actual, GoldenTensor expected, List<string> problems)
+    internal static void Compare(string what, Tensor actual, GoldenTensor expected, List<string> problems, double rtol = Rtol, double atol = Atol)
     {
         int[] shape = [.. expected.Shape];
         if (!actual.Shape.ToArray().AsSpan().SequenceEqual(shape))
@@ -156,7 +157,7 @@ public static class ParityRunner
         double worstRatio = 1.0;
         for (int i = 0; i < a.Length; i++)
         {
-            double ratio = Ratio(a[i], e[i]);
+            double ratio = Ratio(a[i], e[i], rtol, atol);
             if (ratio > worstRatio) { worstRatio = ratio; worst = i; }
         }
         if (worst >= 0)
@@ -167,12 +168,12 @@ public static class ParityRunner
     }
 
     /// <summary>|a − e| / (atol + rtol·|e|); 0 for matching non-finite values, ∞ for mismatched ones.</summary>
-    private static double Ratio(double actual, double expected)
+    private static double Ratio(double actual, double expected, double rtol, double atol)
     {
         if (double.IsNaN(expected) || double.IsNaN(actual))
             return double.IsNaN(expected) && double.IsNaN(actual) ? 0 : double.PositiveInfinity;
         if (double.IsInfinity(expected) || double.IsInfinity(actual))
             return actual == expected ? 0 : double.PositiveInfinity;
-        return Math.Abs(actual - expected) / (Atol + Rtol * Math.Abs(expected));
+        return Math.Abs(actual - expected) / (atol + rtol * Math.Abs(expected));
     }
 }

@@ -2,7 +2,7 @@ namespace Cajal.Nn;
 
 /// <summary>Applies its modules in order, each to the previous one's output.</summary>
 /// <remarks>Children are named "0", "1", …, so parameters are <c>0.weight</c>, <c>2.bias</c>, … as in PyTorch.</remarks>
-public sealed class Sequential : Module
+public sealed class Sequential : Module, IEnumerable<Module>
 {
     private readonly List<Module> _modules;
 
@@ -42,10 +42,15 @@ public sealed class Sequential : Module
     /// <inheritdoc/>
     public override IEnumerable<(string Name, Module Module)> NamedChildren() =>
         _modules.Select((m, i) => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), m));
+
+    /// <summary>Iterates the modules in order.</summary>
+    public IEnumerator<Module> GetEnumerator() => _modules.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>Holds modules in a list so their parameters are registered; it has no forward of its own.</summary>
-public sealed class ModuleList : Module
+public sealed class ModuleList : Module, IEnumerable<Module>
 {
     private readonly List<Module> _modules;
 
@@ -77,4 +82,9 @@ public sealed class ModuleList : Module
     /// <inheritdoc/>
     public override IEnumerable<(string Name, Module Module)> NamedChildren() =>
         _modules.Select((m, i) => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), m));
+
+    /// <summary>Iterates the modules in order.</summary>
+    public IEnumerator<Module> GetEnumerator() => _modules.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -18,6 +18,12 @@ public abstract class Module
     /// <summary>Whether the module is in training mode (dropout active, batch statistics used); true when created.</summary>
     public bool Training { get; private set; } = true;
 
+    /// <summary>Every module of the tree (this one first), depth first.</summary>
+    public IEnumerable<Module> Modules() => NamedModules().Select(m => m.Module);
+
+    /// <summary>Every buffer (running statistics and other saved non-learnable state).</summary>
+    public IEnumerable<Tensor> Buffers() => NamedBuffers().Select(b => b.Value);
+
     /// <summary>Computes the module's output.</summary>
     public abstract Tensor Forward(Tensor input);
 
@@ -155,13 +161,24 @@ public abstract class Module
 
     /// <summary>
     /// A table of each layer's output shape and parameter count for an input of <paramref name="inputShape"/>
-    /// (including the batch dimension), computed by running a float32 zero input in evaluation mode.
+    /// (including the batch dimension), computed by running a zero input in evaluation mode without recording.
     /// </summary>
-    /// <remarks>Containers report each child; a custom module that calls its layers itself is reported as one row.</remarks>
-    public string Summary(params int[] inputShape)
+    /// <param name="inputShape">The input's shape, batch dimension first.</param>
+    /// <remarks>
+    /// The input's dtype is the first parameter's (Int64 when the model starts with an Embedding). Containers report
+    /// each child; a custom module that calls its layers itself is reported as one row.
+    /// </remarks>
+    public string Summary(params int[] inputShape) => Summary(null, inputShape);
+
+    /// <summary>As <see cref="Summary(int[])"/> with an input of the given dtype.</summary>
+    /// <param name="inputDType">The input's dtype, or null for the default.</param>
+    /// <param name="inputShape">The input's shape, batch dimension first.</param>
+    public string Summary(DType? inputDType, params int[] inputShape)
     {
-        var dtype = Parameters().FirstOrDefault()?.DType ?? DType.Float32;
-        bool wasTraining = Training;
+        ArgumentNullException.ThrowIfNull(inputShape);
+        var first = NamedModules().Select(m => m.Module).FirstOrDefault(m => m.NamedChildren().FirstOrDefault().Module is null);
+        var dtype = inputDType ?? (first is Embedding ? DType.Int64 : Parameters().FirstOrDefault()?.DType ?? DType.Float32);
+        var modes = NamedModules().Select(m => (m.Module, m.Module.Training)).ToList();
         var rows = new List<(string Name, string Type, string Shape, long Params)>();
         Eval();
         try
@@ -173,7 +190,7 @@ public abstract class Module
         }
         finally
         {
-            Train(wasTraining);
+            foreach (var (module, training) in modes) module.Training = training;   // each module's own mode back
         }
         var sb = new StringBuilder();
         int nameWidth = Math.Max(20, rows.Max(r => (r.Name.Length == 0 ? r.Type : $"{r.Name} ({r.Type})").Length) + 2);
@@ -187,7 +204,7 @@ public abstract class Module
         return sb.ToString();
     }
 
-    /// <summary>Records child outputs for <see cref="Summary"/> while a summary runs on this thread.</summary>
+    /// <summary>Records child outputs for <c>Summary</c> while a summary runs on this thread.</summary>
     internal static class SummaryTrace
     {
         [ThreadStatic] private static List<(string, string, string, long)>? t_rows;

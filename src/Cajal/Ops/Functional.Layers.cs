@@ -125,6 +125,10 @@ public static partial class Functional
         if (paddingIdx is int pad && (pad < -v || pad >= v))
             throw new ArgumentException($"Embedding: padding index {pad} is out of range for {v} embeddings.");
         int? padRow = paddingIdx is int pi ? (pi < 0 ? pi + v : pi) : null;
+        var indices = input.ToArray<long>();
+        for (int i = 0; i < indices.Length; i++)
+            if (indices[i] < 0 || indices[i] >= v)
+                throw new ArgumentOutOfRangeException(nameof(input), $"Embedding: index {indices[i]} at position {i} is out of range for {v} embeddings (valid: 0 to {v - 1}).");
         if (padRow is null) return weight.IndexSelect(0, input);
         // Route the gradient through a mask that zeroes the padding row's share.
         var mask = Tensor.OnesLike(weight.Detach());

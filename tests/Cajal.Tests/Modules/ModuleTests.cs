@@ -138,3 +138,38 @@ public class ModuleTests
         Assert.Throws<InvalidOperationException>(() => list.Forward(Tensor.Zeros([1, 2])));
     }
 }
+
+public class ModuleApiTests
+{
+    [Fact]
+    public void Summary_feeds_indices_to_an_embedding_and_keeps_each_module_mode()
+    {
+        var dropout = new Dropout(0.5);
+        var model = new Sequential(new Embedding(10, 4), new Flatten(), dropout, new Linear(12, 2));
+        dropout.Eval();
+        var summary = model.Summary(5, 3);
+        Assert.Contains("(5, 3, 4)", summary);
+        Assert.True(model.Training);
+        Assert.False(dropout.Training);
+        Assert.Contains("(5, 2)", model.Summary(DType.Int64, 5, 3));
+    }
+
+    [Fact]
+    public void Containers_enumerate_their_modules_and_trees_list_modules_and_buffers()
+    {
+        var bn = new BatchNorm1d(3);
+        var model = new Sequential(new Linear(2, 3), bn);
+        Assert.Equal(2, model.Cast<Module>().Count());   // enumerates as IEnumerable<Module>
+        Assert.Equal(3, model.Modules().Count());
+        Assert.Equal(3, model.Buffers().Count());
+        Assert.Equal(2, new ModuleList(new ReLU(), new Tanh()).Cast<Module>().Count());
+    }
+
+    [Fact]
+    public void Embedding_rejects_negative_and_too_large_indices_naming_the_position()
+    {
+        var emb = new Embedding(4, 2);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => emb.Forward(Tensor.FromArray(new long[] { 1, -1 })));
+        Assert.Contains("index -1 at position 1", e.Message);
+    }
+}

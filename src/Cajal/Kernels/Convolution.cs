@@ -1,0 +1,187 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Cajal.Kernels;
+
+/// <summary>
+/// 2-D convolution (cross-correlation) and its two backward passes, by im2col + GEMM over chunks of the batch.
+/// </summary>
+/// <remarks>
+/// This class is the kernel boundary of every convolution op: Conv2d's forward and backward and ConvTranspose2d
+/// (whose forward is Conv2d's input gradient) call only these three methods, so a faster algorithm (direct,
+/// Winograd, a packed GEMM) can replace the bodies without touching the ops.
+/// Per chunk of nb images and per group, with X = im2col(input) (C·kH·kW, nb·L) and Y (Cout, nb·L):
+/// <code>
+/// forward:        Y_g  = W_g · X_g               W_g (Cout/G, Cin/G·kH·kW)
+/// input grad:     dX_g = W_gᵀ · dY_g,  dinput = col2im(dX)
+/// weight grad:    dW_g += dY_g · X_gᵀ
+/// </code>
+/// Y and dY are kept (Cout, nb·L) for the GEMM and interleaved with the (nb, Cout, L) tensor layout around it.
+/// </remarks>
+internal static class Convolution
+{
+    /// <summary>Upper bound on the elements of one chunk's column matrix (a chunk holds at least one image).</summary>
+    private const int MaxColumnElements = 1 << 21;
+
+    /// <summary>How many images go into one im2col chunk.</summary>
+    private static int ChunkSize(ConvGeometry g)
+    {
+        long perImage = (long)g.InChannels * g.Taps * g.OutPlane;
+        return (int)Math.Clamp(MaxColumnElements / Math.Max(perImage, 1), 1, Math.Max(g.Batch, 1));
+    }
+
+    /// <summary>
+    /// y = conv(x, w) + bias. x (N, C, H, W) at <paramref name="xOffset"/>, w (Cout, C/G, kH, kW) at
+    /// <paramref name="wOffset"/>, bias (Cout) or null, y (N, Cout, Hout, Wout) from index 0.
+    /// </summary>
+    public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y, ConvGeometry g)
+        where T : unmanaged, INumber<T>
+    {
+        int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
+        Debug.Assert(y.Length >= g.Batch * g.OutChannels * L);
+        if (g.Batch == 0 || L == 0) return;
+        // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used is
+        // written before it is read, so rented arrays need no clearing.
+        var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
+        var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
+        try
+        {
+            for (int n0 = 0; n0 < g.Batch; n0 += nb)
+            {
+                int count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
+                // With one image the (Cout, L) product is already the output's layout.
+                var target = count == 1 ? y : staging!;
+                int targetOffset = count == 1 ? n0 * g.OutChannels * L : 0;
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    Gemm.Multiply(outG, ld, patch,
+                        w, wOffset + grp * outG * patch, patch, 1,
+                        columns, grp * patch * ld, ld, 1,
+                        target, targetOffset + grp * outG * ld, ld, accumulate: false);
+                }
+                if (count > 1) Deinterleave(staging!, count, g.OutChannels, L, y, n0 * g.OutChannels * L);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(columns);
+            if (staging is not null) ArrayPool<T>.Shared.Return(staging);
+        }
+        if (bias is not null) AddBias(y, bias, biasOffset, g.Batch, g.OutChannels, L);
+    }
+
+    /// <summary>y[n, c, :] += bias[c] for y (batch, channels, plane) from index 0.</summary>
+    public static void AddBias<T>(T[] y, T[] bias, int biasOffset, int batch, int channels, int plane)
+        where T : unmanaged, INumber<T>
+    {
+        for (int i = 0; i < batch * channels; i++)
+        {
+            var span = y.AsSpan(i * plane, plane);
+            TensorPrimitives.Add(span, bias[biasOffset + i % channels], span);
+        }
+    }
+
+    /// <summary>
+    /// dx = ∂⟨conv(x, w), dy⟩/∂x: the transposed convolution of dy (N, Cout, Hout, Wout) at <paramref name="dyOffset"/>
+    /// with w, written to dx (N, C, H, W) from index 0 (overwritten).
+    /// </summary>
+    public static void BackwardInput<T>(T[] dy, int dyOffset, T[] w, int wOffset, T[] dx, ConvGeometry g)
+        where T : unmanaged, INumber<T>
+    {
+        int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
+        Debug.Assert(dx.Length >= g.Batch * g.InChannels * g.InPlane);
+        if (g.Batch == 0) return;
+        if (L == 0 || g.OutChannels == 0)
+        {
+            dx.AsSpan(0, g.Batch * g.InChannels * g.InPlane).Clear();
+            return;
+        }
+        // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used is
+        // written before it is read, so rented arrays need no clearing.
+        var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
+        var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
+        try
+        {
+            for (int n0 = 0; n0 < g.Batch; n0 += nb)
+            {
+                int count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                var source = count == 1 ? dy : staging!;
+                int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
+                if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    // W_gᵀ is W_g read with swapped strides: no copy.
+                    Gemm.Multiply(patch, ld, outG,
+                        w, wOffset + grp * outG * patch, 1, patch,
+                        source, sourceOffset + grp * outG * ld, ld, 1,
+                        columns, grp * patch * ld, ld, accumulate: false);
+                }
+                Im2Col.Fold(columns, count, g, dx, n0 * g.InChannels * g.InPlane);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(columns);
+            if (staging is not null) ArrayPool<T>.Shared.Return(staging);
+        }
+    }
+
+    /// <summary>
+    /// dw = ∂⟨conv(x, w), dy⟩/∂w for x (N, C, H, W) and dy (N, Cout, Hout, Wout), written to dw (Cout, C/G, kH, kW)
+    /// from index 0 (overwritten).
+    /// </summary>
+    public static void BackwardWeight<T>(T[] x, int xOffset, T[] dy, int dyOffset, T[] dw, ConvGeometry g)
+        where T : unmanaged, INumber<T>
+    {
+        int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
+        dw.AsSpan(0, g.OutChannels * patch).Clear();
+        if (g.Batch == 0 || L == 0) return;
+        // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used is
+        // written before it is read, so rented arrays need no clearing.
+        var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
+        var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
+        try
+        {
+            for (int n0 = 0; n0 < g.Batch; n0 += nb)
+            {
+                int count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
+                var source = count == 1 ? dy : staging!;
+                int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
+                if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    // Xᵀ is X read with swapped strides.
+                    Gemm.Multiply(outG, patch, ld,
+                        source, sourceOffset + grp * outG * ld, ld, 1,
+                        columns, grp * patch * ld, 1, ld,
+                        dw, grp * outG * patch, patch, accumulate: true);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(columns);
+            if (staging is not null) ArrayPool<T>.Shared.Return(staging);
+        }
+    }
+
+    /// <summary>(count, channels, L) at src[offset..] → (channels, count·L) in dst.</summary>
+    private static void Interleave<T>(T[] src, int offset, int count, int channels, int L, T[] dst)
+    {
+        for (int n = 0; n < count; n++)
+            for (int c = 0; c < channels; c++)
+                src.AsSpan(offset + (n * channels + c) * L, L).CopyTo(dst.AsSpan((c * count + n) * L, L));
+    }
+
+    /// <summary>(channels, count·L) in src → (count, channels, L) at dst[offset..].</summary>
+    private static void Deinterleave<T>(T[] src, int count, int channels, int L, T[] dst, int offset)
+    {
+        for (int n = 0; n < count; n++)
+            for (int c = 0; c < channels; c++)
+                src.AsSpan((c * count + n) * L, L).CopyTo(dst.AsSpan(offset + (n * channels + c) * L, L));
+    }
+}

@@ -1,0 +1,28 @@
+namespace Cajal.Kernels;
+
+/// <summary>Splits a loop over independent items into contiguous chunks, one per thread, when the work is large.</summary>
+internal static class Partition
+{
+    /// <summary>Below this many element operations a loop runs on the calling thread.</summary>
+    public const long MinParallelWork = 1 << 17;
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, end) over [0, <paramref name="count"/>) in at most
+    /// <see cref="Parallelism.MaxThreads"/> chunks; items must write disjoint memory.
+    /// </summary>
+    public static void For(int count, long totalWork, Action<int, int> body)
+    {
+        int threads = Math.Min(Parallelism.MaxThreads, count);
+        if (threads <= 1 || totalWork < MinParallelWork)
+        {
+            if (count > 0) body(0, count);
+            return;
+        }
+        int chunk = (count + threads - 1) / threads;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int start = t * chunk, end = Math.Min(count, start + chunk);
+            if (start < end) body(start, end);
+        });
+    }
+}
