@@ -40,16 +40,16 @@ internal static class BenchChart
     /// <summary>The groups present in the records, for the thread count of Cajal's (or else the first) records.</summary>
     internal static List<Group> Groups(IReadOnlyList<BenchRecord> records)
     {
-        int threads = records.FirstOrDefault(r => r.Anchor == BenchWorkloads.Anchor && r.Workload != "env" && r.Workload != "gemm")?.Threads
+        int threads = records.FirstOrDefault(r => r.Anchor == BenchWorkloads.Anchor && r.Workload is not ("env" or "gemm" or "data_load"))?.Threads
                       ?? records.Where(r => r.Workload == "gemm").Select(r => r.Threads).DefaultIfEmpty(2).Max();
         var groups = new List<Group>
         {
-            new("W1 article\n(µs/iter)", "article", null, null, false),
-            new("W2 mlp\n(s/epoch)", "mlp", null, null, false),
-            new("W3 lenet\n(s/epoch)", "lenet", null, null, false),
+            new("W1 article", "article", null, null, false),
+            new("W2 mlp\nepoch", "mlp", null, null, false),
+            new("W3 lenet\nepoch", "lenet", null, null, false),
         };
         foreach (int n in records.Where(r => r.Workload == "gemm" && r.Threads == threads).Select(r => (int)r.Metric("n")).Distinct().Order())
-            groups.Add(new($"W4 gemm\nn={n}, {threads} thr", "gemm", threads, n, true));
+            groups.Add(new($"W4 gemm\n{n}, {threads} thr", "gemm", threads, n, true));
         groups.Add(new("W5 conv\nfwd+bwd", "conv", null, null, false));
         groups.Add(new("W6 infer\nmlp", "infer_mlp", null, null, false));
         groups.Add(new("W6 infer\nlenet", "infer_lenet", null, null, false));
@@ -92,17 +92,18 @@ internal static class BenchChart
 
         plot.Axes.Bottom.TickGenerator = new NumericManual(
             groups.Select((_, i) => (double)i).ToArray(), groups.Select(g => g.Label).ToArray());
-        plot.Axes.Left.TickGenerator = new NumericAutomatic
-        {
-            IntegerTicksOnly = false,
-            LabelFormatter = e => Math.Pow(10, e).ToString("G3", CultureInfo.InvariantCulture) + "×",
-            MinorTickGenerator = new LogMinorTickGenerator(),
-        };
+        // Log axis: ticks at 1-2-5 steps of the speed-up, placed at their logarithms.
+        double lo = bars.Count == 0 ? -1 : Math.Min(0, bars.Min(b => b.Value)), hi = bars.Count == 0 ? 1 : Math.Max(0, bars.Max(b => b.Value));
+        var ticks = new List<double>();
+        for (int decade = (int)Math.Floor(lo) - 1; decade <= (int)Math.Ceiling(hi); decade++)
+            foreach (double m in new[] { 1.0, 2.0, 5.0 })
+                if (decade + Math.Log10(m) is var t && t >= lo - 0.15 && t <= hi + 0.15) ticks.Add(t);
+        plot.Axes.Left.TickGenerator = new NumericManual(ticks.ToArray(),
+            ticks.Select(t => Math.Pow(10, t).ToString("G3", CultureInfo.InvariantCulture) + "×").ToArray());
         foreach (var s in series)
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = s.Label, FillColor = Color.FromHex(s.Color) });
-        plot.Legend.IsVisible = true;
-        plot.Legend.Alignment = Alignment.UpperRight;
-        plot.Title($"Speed relative to {(reference == "pytorch" ? "PyTorch 1.13" : "Cajal")} (log scale; above 1× = faster), same session");
+        plot.ShowLegend(Edge.Right);
+        plot.Title($"Speed relative to {(reference == "pytorch" ? "PyTorch 1.13" : "Cajal")} (log scale; above 1× = faster), one session");
         plot.YLabel("speed-up (time of reference ÷ time)");
         plot.Axes.Margins(horizontal: 0.02, vertical: 0.12);
         plot.SavePng(path, Width, Height);
