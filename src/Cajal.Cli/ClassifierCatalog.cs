@@ -63,7 +63,7 @@ internal static class ClassifierCatalog
     {
         ModelKind.Mlp => new ModelDefaults(OptimizerKind.Sgd, 0.05, 64, EpochsFull: 3, EpochsEmbedded: 10),
         ModelKind.Lenet => new ModelDefaults(OptimizerKind.Sgd, 0.05, 64, EpochsFull: 1, EpochsEmbedded: 10),
-        ModelKind.Cnn => new ModelDefaults(OptimizerKind.Adam, 1e-3, 64, EpochsFull: 1, EpochsEmbedded: 5),
+        ModelKind.Cnn => new ModelDefaults(OptimizerKind.Adam, 1e-3, 64, EpochsFull: 1, EpochsEmbedded: 3),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

@@ -54,7 +54,7 @@ internal static class PredictCommand
             else
                 foreach (var (image, top) in results)
                     output.WriteLine($"{image.Name}: " + string.Join(", ", top.Select(t =>
-                        string.Create(CultureInfo.InvariantCulture, $"{info.Classes[t.Label]} {t.Probability:P1}"))));
+                        string.Create(CultureInfo.InvariantCulture, $"{info.Classes[t.Label]} {100 * t.Probability:F1}%"))));
             return Program.Success;
         });
         return command;

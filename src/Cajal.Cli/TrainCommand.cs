@@ -26,7 +26,7 @@ internal sealed record TrainOptions(
 internal static class TrainCommand
 {
     /// <summary>The model trained when --model is not given.</summary>
-    public const ModelKind DefaultModel = ModelKind.Lenet;
+    public const ModelKind DefaultModel = ModelKind.Mlp;
 
     public static Command Create(CliHooks hooks)
     {
@@ -35,7 +35,7 @@ internal static class TrainCommand
         var dataset = OptionParsing.Choice("--dataset", DatasetChoice.Names,
             "Dataset (default: the full Fashion-MNIST when installed, otherwise the embedded 2,000-image subset)");
         var data = new Option<string>("--data") { Description = $"Folder holding the dataset's IDX files (also ${Data.MnistFamily.DataVariable}, then /usr/share/datasets)", HelpName = "DIR" };
-        var epochs = OptionParsing.OptionalPositiveInt("--epochs", "Epochs in all, counting a resumed run's (default: mlp 3, lenet 1, cnn 1 on a full dataset; 10, 10, 5 on the embedded subset)");
+        var epochs = OptionParsing.OptionalPositiveInt("--epochs", "Epochs in all, counting a resumed run's (default: mlp 3, lenet 1, cnn 1 on a full dataset; mlp 10, lenet 10, cnn 3 on the embedded subset)");
         var batch = OptionParsing.OptionalPositiveInt("--batch-size", "Training batch size (default 64)");
         var lr = OptionParsing.OptionalPositiveDouble("--lr", "Learning rate, constant (default: 0.05 with sgd, 0.001 with adam and adamw)");
         var optimizer = OptionParsing.Choice("--optimizer", ClassifierCatalog.OptimizerNames,

@@ -123,8 +123,8 @@ internal static class TrainRunner
             return Program.Interrupted;
         }
 
-        // The last epoch's test figures, and the confusion matrix and predictions the plots need.
-        var evaluation = trainer.Evaluate(testLoader);
+        // The last epoch's test pass (with its confusion matrix); a resumed run with nothing left to train makes one.
+        var evaluation = trainer.CompletedEpochs > epochsBefore && trainer.LastValidation is { } last ? last : trainer.Evaluate(testLoader);
         var info = new ModelInfo(config.Model, config.Dataset, classes, config.Seed, trainer.CompletedEpochs);
         ModelFile.Save(Path.Combine(runFolder, ModelFileName), model, info, evaluation.Accuracy, evaluation.Loss);
         RunFiles.WriteMetrics(runFolder, config, trainer.History);
