@@ -84,10 +84,12 @@ internal static class TrainPlots
         }
         var positions = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
         var names = Enumerable.Range(0, n).Select(i => i < classes.Count ? classes[i] : i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        plot.Axes.Bottom.SetTicks(positions, names);
+        // Slanted names start at their tick; the leading spaces move them clear of the axis line.
+        plot.Axes.Bottom.SetTicks(positions, names.Select(name => "   " + name).ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-        plot.Axes.Bottom.MinimumSize = 130;   // room for the slanted names above the axis label
+        plot.Axes.Bottom.MinimumSize = 120;   // room for the slanted names above the axis label
+        plot.Axes.Right.MinimumSize = 60;     // and for the last name, which runs past the right edge
         plot.Axes.Left.SetTicks(positions, names.Reverse().ToArray());
         plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
         plot.Title(string.Create(CultureInfo.InvariantCulture, $"{title}: test accuracy {RunFiles.Percent(confusion.Accuracy)}"));
