@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -41,23 +42,33 @@ internal static class Convolution
         int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
         Debug.Assert(y.Length >= g.Batch * g.OutChannels * L);
         if (g.Batch == 0 || L == 0) return;
-        var columns = new T[g.InChannels * g.Taps * nb * L];
-        var staging = nb > 1 ? new T[g.OutChannels * nb * L] : null;
-        for (int n0 = 0; n0 < g.Batch; n0 += nb)
+        // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used is
+        // written before it is read, so rented arrays need no clearing.
+        var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
+        var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
+        try
         {
-            int count = Math.Min(nb, g.Batch - n0), ld = count * L;
-            Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
-            // With one image the (Cout, L) product is already the output's layout.
-            var target = count == 1 ? y : staging!;
-            int targetOffset = count == 1 ? n0 * g.OutChannels * L : 0;
-            for (int grp = 0; grp < g.Groups; grp++)
+            for (int n0 = 0; n0 < g.Batch; n0 += nb)
             {
-                Gemm.Multiply(outG, ld, patch,
-                    w, wOffset + grp * outG * patch, patch, 1,
-                    columns, grp * patch * ld, ld, 1,
-                    target, targetOffset + grp * outG * ld, ld, accumulate: false);
+                int count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
+                // With one image the (Cout, L) product is already the output's layout.
+                var target = count == 1 ? y : staging!;
+                int targetOffset = count == 1 ? n0 * g.OutChannels * L : 0;
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    Gemm.Multiply(outG, ld, patch,
+                        w, wOffset + grp * outG * patch, patch, 1,
+                        columns, grp * patch * ld, ld, 1,
+                        target, targetOffset + grp * outG * ld, ld, accumulate: false);
+                }
+                if (count > 1) Deinterleave(staging!, count, g.OutChannels, L, y, n0 * g.OutChannels * L);
             }
-            if (count > 1) Deinterleave(staging!, count, g.OutChannels, L, y, n0 * g.OutChannels * L);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(columns);
+            if (staging is not null) ArrayPool<T>.Shared.Return(staging);
         }
         if (bias is not null) AddBias(y, bias, biasOffset, g.Batch, g.OutChannels, L);
     }
@@ -88,23 +99,33 @@ internal static class Convolution
             dx.AsSpan(0, g.Batch * g.InChannels * g.InPlane).Clear();
             return;
         }
-        var columns = new T[g.InChannels * g.Taps * nb * L];
-        var staging = nb > 1 ? new T[g.OutChannels * nb * L] : null;
-        for (int n0 = 0; n0 < g.Batch; n0 += nb)
+        // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used is
+        // written before it is read, so rented arrays need no clearing.
+        var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
+        var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
+        try
         {
-            int count = Math.Min(nb, g.Batch - n0), ld = count * L;
-            var source = count == 1 ? dy : staging!;
-            int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
-            if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
-            for (int grp = 0; grp < g.Groups; grp++)
+            for (int n0 = 0; n0 < g.Batch; n0 += nb)
             {
-                // W_gᵀ is W_g read with swapped strides: no copy.
-                Gemm.Multiply(patch, ld, outG,
-                    w, wOffset + grp * outG * patch, 1, patch,
-                    source, sourceOffset + grp * outG * ld, ld, 1,
-                    columns, grp * patch * ld, ld, accumulate: false);
+                int count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                var source = count == 1 ? dy : staging!;
+                int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
+                if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    // W_gᵀ is W_g read with swapped strides: no copy.
+                    Gemm.Multiply(patch, ld, outG,
+                        w, wOffset + grp * outG * patch, 1, patch,
+                        source, sourceOffset + grp * outG * ld, ld, 1,
+                        columns, grp * patch * ld, ld, accumulate: false);
+                }
+                Im2Col.Fold(columns, count, g, dx, n0 * g.InChannels * g.InPlane);
             }
-            Im2Col.Fold(columns, count, g, dx, n0 * g.InChannels * g.InPlane);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(columns);
+            if (staging is not null) ArrayPool<T>.Shared.Return(staging);
         }
     }
 
@@ -118,23 +139,33 @@ internal static class Convolution
         int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
         dw.AsSpan(0, g.OutChannels * patch).Clear();
         if (g.Batch == 0 || L == 0) return;
-        var columns = new T[g.InChannels * g.Taps * nb * L];
-        var staging = nb > 1 ? new T[g.OutChannels * nb * L] : null;
-        for (int n0 = 0; n0 < g.Batch; n0 += nb)
+        // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used is
+        // written before it is read, so rented arrays need no clearing.
+        var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
+        var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
+        try
         {
-            int count = Math.Min(nb, g.Batch - n0), ld = count * L;
-            Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
-            var source = count == 1 ? dy : staging!;
-            int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
-            if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
-            for (int grp = 0; grp < g.Groups; grp++)
+            for (int n0 = 0; n0 < g.Batch; n0 += nb)
             {
-                // Xᵀ is X read with swapped strides.
-                Gemm.Multiply(outG, patch, ld,
-                    source, sourceOffset + grp * outG * ld, ld, 1,
-                    columns, grp * patch * ld, 1, ld,
-                    dw, grp * outG * patch, patch, accumulate: true);
+                int count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
+                var source = count == 1 ? dy : staging!;
+                int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
+                if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    // Xᵀ is X read with swapped strides.
+                    Gemm.Multiply(outG, patch, ld,
+                        source, sourceOffset + grp * outG * ld, ld, 1,
+                        columns, grp * patch * ld, 1, ld,
+                        dw, grp * outG * patch, patch, accumulate: true);
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(columns);
+            if (staging is not null) ArrayPool<T>.Shared.Return(staging);
         }
     }
 
