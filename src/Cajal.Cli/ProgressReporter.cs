@@ -58,8 +58,8 @@ internal abstract class ProgressReporter : ITrainerCallback
             console.Progress()
                 .AutoClear(false)
                 .HideCompleted(false)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                    new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 20 }, new PercentageColumn(),
+                    new RemainingTimeColumn())
                 .Start(context =>
                 {
                     _context = context;
@@ -80,13 +80,14 @@ internal abstract class ProgressReporter : ITrainerCallback
             if (_sinceUpdate.ElapsedMilliseconds < 100 && step.Step != step.StepsPerEpoch) return;
             _sinceUpdate.Restart();
             _task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {step.Epoch}/{epochs}  batch {step.Step}/{step.StepsPerEpoch}  loss {step.Loss:F4}  acc {RunFiles.Percent(step.Accuracy)}  {step.SamplesPerSecond:F0} samples/s"));
+                $"epoch {step.Epoch}/{epochs} batch {step.Step}/{step.StepsPerEpoch} loss {step.Loss:F4} acc {100 * step.Accuracy:F1}% {step.SamplesPerSecond:F0}/s"));
         }
 
         public override void OnEpochEnd(Trainer trainer, EpochMetrics metrics)
         {
             if (_task is null) return;
-            _task.Description = Markup.Escape(EpochLine(metrics, epochs));
+            _task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {metrics.Epoch}/{epochs} loss {metrics.TrainLoss:F4} acc {100 * metrics.TrainAccuracy:F1}% test {100 * (metrics.ValAccuracy ?? double.NaN):F1}% {metrics.Seconds:F1} s"));
             _task.Value = _task.MaxValue;
             _task.StopTask();
         }
