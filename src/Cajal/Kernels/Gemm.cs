@@ -1,24 +1,53 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Cajal.Kernels;
 
-/// <summary>General matrix multiply: the single kernel behind MatMul (and later Linear and convolution).</summary>
-/// <remarks>
-/// Operands are addressed through (row stride, column stride), so transposed views need no copy of A;
-/// B is packed into row-major panels when its rows are not contiguous. The loop is blocked over k and n
-/// so a panel of B stays in cache, vectorised along n, and split over rows of C on large problems.
-/// Every element of C is computed by the same sequence of operations whatever the thread count.
-/// </remarks>
-internal static class Gemm
+/// <summary>Which GEMM implementation runs: the packed AVX-512 or AVX2 kernels, or the portable loop.</summary>
+internal enum GemmPath
 {
-    private const int KBlock = 256;
-    private const int NBlock = 2048;
+    /// <summary>Pick the fastest the CPU supports (the default).</summary>
+    Auto,
+    /// <summary>Packed panels with the 12 × 2·W AVX-512 micro-kernel.</summary>
+    Avx512,
+    /// <summary>Packed panels with the 6 × 2·W AVX2/FMA micro-kernel.</summary>
+    Avx2,
+    /// <summary>The simple blocked loop over TensorPrimitives.MultiplyAdd (also the only path for long).</summary>
+    Portable,
+}
+
+/// <summary>General matrix multiply: the single kernel behind MatMul, Linear and convolution.</summary>
+/// <remarks>
+/// <para>float and double run the packed algorithm of Goto/BLIS (see Gemm.Packed.cs): B is packed into
+/// kc × NR column panels and A into MR × kc row panels, read through their (row stride, column stride) so a
+/// transposed operand costs nothing extra, and a register-blocked FMA micro-kernel (AVX-512 12×32 float /
+/// 12×16 double, or AVX2 6×16 / 6×8) computes each MR × NR tile of C. Long, CPUs without AVX2/FMA and tiny
+/// problems use the portable loop (Gemm.Portable.cs).</para>
+/// <para>Results do not depend on the thread count: the depth k is never split between threads, and every
+/// element of C is C (or 0) + Σ over kc blocks in order of a register sum over p in order, whichever thread
+/// or tile computes it.</para>
+/// </remarks>
+internal static partial class Gemm
+{
+    /// <summary>Below this many multiply-adds the packing overhead outweighs the micro-kernel.</summary>
+    private const long TinyWork = 4096;
+
+    /// <summary>From this many multiply-adds (about 20 µs on one core) the product is split over threads.</summary>
+    private const long ParallelWork = 1L << 20;
+
+    [ThreadStatic] private static GemmPath t_forcedPath;
+
+    /// <summary>Forces a path on the calling thread (tests run every kernel on one machine); Auto restores the choice.</summary>
+    internal static GemmPath ForcedPath
+    {
+        get => t_forcedPath;
+        set => t_forcedPath = value;
+    }
 
     /// <summary>
     /// C[i, j] (+)= Σ_p A[i, p]·B[p, j] for i &lt; m, j &lt; n, p &lt; k, where
     /// A[i, p] = a[aOffset + i·aRowStride + p·aColStride], B[p, j] = b[bOffset + p·bRowStride + j·bColStride],
-    /// C[i, j] = c[cOffset + i·ldc + j].
+    /// C[i, j] = c[cOffset + i·ldc + j]. accumulate: C += A·B; otherwise C = A·B.
     /// </summary>
     public static void Multiply<T>(
         int m, int n, int k,
@@ -27,60 +56,46 @@ internal static class Gemm
         T[] c, int cOffset, int ldc, bool accumulate)
         where T : unmanaged, INumber<T>
     {
-        if (!accumulate)
-            for (int i = 0; i < m; i++) c.AsSpan(cOffset + i * ldc, n).Clear();
-        if (m == 0 || n == 0 || k == 0) return;
-
-        // Pack B row-major when a row of B is not contiguous (e.g. B is a transposed view).
-        if (bColStride != 1)
+        if (m == 0 || n == 0) return;
+        if (k == 0)
         {
-            var packed = new T[k * n];
-            for (int p = 0; p < k; p++)
-                for (int j = 0; j < n; j++)
-                    packed[p * n + j] = b[bOffset + p * bRowStride + j * bColStride];
-            (b, bOffset, bRowStride) = (packed, 0, n);
-        }
-
-        long work = (long)m * n * k;
-        int threads = Math.Min(Parallelism.MaxThreads, m);
-        if (threads <= 1 || work < 1 << 18)
-        {
-            Rows(0, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, c, cOffset, ldc);
+            if (!accumulate)
+                for (int i = 0; i < m; i++) c.AsSpan(cOffset + i * ldc, n).Clear();
             return;
         }
-        int chunk = (m + threads - 1) / threads;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        switch (ChoosePath<T>(m, n, k))
         {
-            int start = t * chunk, end = Math.Min(m, start + chunk);
-            if (start < end)
-                Rows(start, end, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, c, cOffset, ldc);
-        });
-    }
-
-    private static void Rows<T>(
-        int rowStart, int rowEnd, int n, int k,
-        T[] a, int aOffset, int aRowStride, int aColStride,
-        T[] b, int bOffset, int bRowStride,
-        T[] c, int cOffset, int ldc)
-        where T : unmanaged, INumber<T>
-    {
-        for (int jc = 0; jc < n; jc += NBlock)
-        {
-            int nb = Math.Min(NBlock, n - jc);
-            for (int pc = 0; pc < k; pc += KBlock)
-            {
-                int kb = Math.Min(KBlock, k - pc);
-                for (int i = rowStart; i < rowEnd; i++)
-                {
-                    var cRow = c.AsSpan(cOffset + i * ldc + jc, nb);
-                    int aBase = aOffset + i * aRowStride;
-                    for (int p = pc; p < pc + kb; p++)
-                    {
-                        T aip = a[aBase + p * aColStride];
-                        TensorPrimitives.MultiplyAdd(b.AsSpan(bOffset + p * bRowStride + jc, nb), aip, cRow, cRow);
-                    }
-                }
-            }
+            case GemmPath.Avx512:
+                Packed(GemmPath.Avx512, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, c, cOffset, ldc, accumulate);
+                break;
+            case GemmPath.Avx2:
+                Packed(GemmPath.Avx2, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, c, cOffset, ldc, accumulate);
+                break;
+            default:
+                Portable(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, c, cOffset, ldc, accumulate);
+                break;
         }
     }
+
+    /// <summary>The path Multiply takes for T and this size on this CPU (honouring <see cref="ForcedPath"/>).</summary>
+    internal static GemmPath ChoosePath<T>(int m, int n, int k)
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double)) return GemmPath.Portable;
+        var forced = t_forcedPath;
+        if (forced != GemmPath.Auto)
+        {
+            if ((forced == GemmPath.Avx512 && !GemmAvx512.IsSupported) || (forced == GemmPath.Avx2 && !GemmAvx2.IsSupported))
+                throw new PlatformNotSupportedException($"GEMM path {forced} is not supported on this CPU.");
+            return forced;
+        }
+        if ((long)m * n * k < TinyWork) return GemmPath.Portable;
+        if (GemmAvx512.IsSupported) return GemmPath.Avx512;
+        if (GemmAvx2.IsSupported) return GemmPath.Avx2;
+        return GemmPath.Portable;
+    }
+
+    /// <summary>Threads to use for m·n·k multiply-adds: 1 below <see cref="ParallelWork"/>, else Parallelism.MaxThreads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ThreadsFor(int m, int n, int k) =>
+        (long)m * n * k < ParallelWork ? 1 : Parallelism.MaxThreads;
 }

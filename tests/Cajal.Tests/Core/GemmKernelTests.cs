@@ -3,10 +3,36 @@ using Cajal.Kernels;
 
 namespace Cajal.Tests.Core;
 
-/// <summary>Gemm.Multiply against a naive triple loop at odd sizes, for every transposition of A and B and with accumulation.</summary>
+/// <summary>
+/// Gemm.Multiply against a naive triple loop at odd sizes, for every transposition of A and B and with accumulation,
+/// on every path this CPU supports (the packed AVX-512 and AVX2 kernels are forced in turn, the portable loop too),
+/// at sizes around the register tile (MR, NR) and cache block (kc) edges, and on the parallel path.
+/// </summary>
 public class GemmKernelTests
 {
     private static readonly int[] Sizes = [1, 2, 3, 7, 15, 16, 17, 31, 33];
+
+    /// <summary>The forcible paths; one not supported by this CPU makes its test pass vacuously (xunit 2 has no dynamic skip).</summary>
+    public static TheoryData<string> Paths => new() { "Avx512", "Avx2", "Portable" };
+
+    private static bool Supported(GemmPath path) => path switch
+    {
+        GemmPath.Avx512 => GemmAvx512.IsSupported,
+        GemmPath.Avx2 => GemmAvx2.IsSupported,
+        _ => true,
+    };
+
+    /// <summary>Float32 (or float64) round-off relative to Σ|a||b|: the γ_k bound of a k-term dot product, at least rtol.</summary>
+    private static double Tolerance<T>(int k, double rtol) => Math.Max(rtol, (k + 2) * (typeof(T) == typeof(float) ? Math.ScaleB(1.0, -24) : Math.ScaleB(1.0, -53)));
+
+    /// <summary>Runs body with the GEMM path forced on this thread (Auto: the normal choice).</summary>
+    private static void WithPath(GemmPath path, Action body)
+    {
+        var saved = Gemm.ForcedPath;
+        Gemm.ForcedPath = path;
+        try { body(); }
+        finally { Gemm.ForcedPath = saved; }
+    }
 
     /// <summary>Runs one product of stored operands and compares it with the triple loop.</summary>
     private static void CheckOne<T>(Generator rng, int m, int n, int k, bool transA, bool transB, bool accumulate, double rtol,
@@ -22,8 +48,9 @@ public class GemmKernelTests
         (int aRow, int aCol) = transA ? (1, m) : (k, 1);
         (int bRow, int bCol) = transB ? (1, k) : (n, 1);
         Gemm.Multiply(m, n, k, a, aOffset, aRow, aCol, b, bOffset, bRow, bCol, c, cOffset, ldc, accumulate);
+        rtol = Tolerance<T>(k, rtol);
 
-        string where = $"{typeof(T).Name} m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate}";
+        string where = $"{Gemm.ForcedPath} {typeof(T).Name} m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate}";
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
@@ -101,6 +128,129 @@ public class GemmKernelTests
         {
             CheckOne<float>(rng, 67, 65, 300, transA: false, transB, accumulate: false, 1e-5);
             CheckOne<double>(rng, 70, 63, 290, transA: true, transB, accumulate: true, 1e-13);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Each_path_matches_the_triple_loop_at_odd_sizes_for_every_transposition_and_accumulation(string name)
+    {
+        var path = Enum.Parse<GemmPath>(name);
+        if (!Supported(path)) return;
+        WithPath(path, () =>
+        {
+            AllCombinations<float>(130, 1e-6);
+            AllCombinations<double>(131, 1e-14);
+        });
+    }
+
+    /// <summary>Sizes one below, at and one above the register tile (MR × NR) and the depth block kc of a path.</summary>
+    private static void BlockEdges<T>(GemmPath path, ulong seed, double rtol) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        (int mr, int nr) = path == GemmPath.Avx512
+            ? (GemmAvx512.Rows, GemmAvx512.Columns<T>())
+            : (GemmAvx2.Rows, GemmAvx2.Columns<T>());
+        int kc = Gemm.DepthBlock<T>();
+        var rng = new Generator(seed);
+        foreach (int m in new[] { mr - 1, mr, mr + 1, 2 * mr + 1 })
+            foreach (int n in new[] { nr - 1, nr, nr + 1, 2 * nr + 1 })
+                foreach (int k in new[] { kc - 1, kc, kc + 1, 2 * kc + 1 })
+                    foreach (bool transA in new[] { false, true })
+                        foreach (bool transB in new[] { false, true })
+                            CheckOne<T>(rng, m, n, k, transA, transB, accumulate: (m + n + k) % 2 == 0, rtol);
+    }
+
+    [Theory]
+    [InlineData("Avx512")]
+    [InlineData("Avx2")]
+    public void Packed_paths_match_the_triple_loop_around_tile_and_block_edges(string name)
+    {
+        var path = Enum.Parse<GemmPath>(name);
+        if (!Supported(path)) return;
+        WithPath(path, () =>
+        {
+            BlockEdges<float>(path, 132, 1e-6);
+            BlockEdges<double>(path, 133, 1e-14);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Large_products_on_the_parallel_path_match_the_triple_loop(string name)
+    {
+        var path = Enum.Parse<GemmPath>(name);
+        if (!Supported(path)) return;
+        var rng = new Generator(134);
+        WithPath(path, () =>
+        {
+            foreach (bool transA in new[] { false, true })
+                foreach (bool transB in new[] { false, true })
+                {
+                    CheckOne<float>(rng, 257, 257, 257, transA, transB, accumulate: transA, 1e-6);
+                    CheckOne<double>(rng, 300, 300, 300, transA, transB, accumulate: !transB, 1e-14);
+                    // Few rows, many columns: the tasks split the columns of C as well as its rows.
+                    CheckOne<float>(rng, 13, 700, 300, transA, transB, accumulate: transB, 1e-6, aOffset: 1, bOffset: 2, cOffset: 3, ldcPad: 5);
+                }
+        });
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void Results_are_bitwise_identical_for_any_thread_count(bool transA, bool transB)
+    {
+        var rng = new Generator(135);
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            foreach (var (m, n, k) in new[] { (300, 257, 301), (13, 700, 300), (1000, 40, 200) })
+            {
+                var a = ElementwiseKernelTests.Data<float>(rng, m * k, withSpecials: false);
+                var b = ElementwiseKernelTests.Data<float>(rng, k * n, withSpecials: false);
+                var c0 = ElementwiseKernelTests.Data<float>(rng, m * n, withSpecials: false);
+                (int aRow, int aCol) = transA ? (1, m) : (k, 1);
+                (int bRow, int bCol) = transB ? (1, k) : (n, 1);
+                float[]? reference = null;
+                foreach (int threads in new[] { 1, 2, 3, 8 })
+                {
+                    Parallelism.MaxThreads = threads;
+                    var c = (float[])c0.Clone();
+                    Gemm.Multiply(m, n, k, a, 0, aRow, aCol, b, 0, bRow, bCol, c, 0, n, accumulate: true);
+                    reference ??= c;
+                    Assert.True(reference.AsSpan().SequenceEqual(c), $"m={m} n={n} k={k}: {threads} threads differ from 1");
+                }
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void Repeated_products_reuse_their_packing_buffers()
+    {
+        const int n = 512;
+        var rng = new Generator(136);
+        var a = ElementwiseKernelTests.Data<float>(rng, n * n, withSpecials: false);
+        var b = ElementwiseKernelTests.Data<float>(rng, n * n, withSpecials: false);
+        var c = new float[n * n];
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            // One thread, so every buffer is rented on this thread and the per-thread counter sees it
+            // (a process-wide counter would also count the tests running beside this one).
+            Parallelism.MaxThreads = 1;
+            for (int i = 0; i < 3; i++) Gemm.Multiply(n, n, n, a, 0, n, 1, b, 0, 1, n, c, 0, n, accumulate: false);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++) Gemm.Multiply(n, n, n, a, 0, n, 1, b, 0, 1, n, c, 0, n, accumulate: false);
+            long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / 5;
+            // The packed panels (1 MB of B, 264 KB of A) live in reused per-thread buffers; what is left is the small job object.
+            Assert.True(perCall < 4 * 1024, $"{perCall} bytes allocated per 512³ product");
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
         }
     }
 
