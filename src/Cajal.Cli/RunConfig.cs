@@ -48,8 +48,8 @@ internal sealed record RunConfig(ModelKind Model, DatasetKind Dataset, int Epoch
         return differences;
     }
 
-    /// <summary>The command line that repeats this run, with <c>--out</c> and optionally <c>--resume</c>.</summary>
-    public string CommandLine(string runFolder, bool resume, int? threads)
+    /// <summary>The command line that repeats this run, with <c>--out</c> (and <c>--data</c>, <c>--threads</c> when given) and optionally <c>--resume</c>.</summary>
+    public string CommandLine(string runFolder, bool resume, int? threads, string? dataDir)
     {
         var parts = new List<string> { "cajal train" };
         foreach (var (option, value) in Fixed())
@@ -58,6 +58,7 @@ internal sealed record RunConfig(ModelKind Model, DatasetKind Dataset, int Epoch
             parts.Add($"{option} {value}");
         }
         parts.Add($"--epochs {Epochs.ToString(CultureInfo.InvariantCulture)}");
+        if (dataDir is not null) parts.Add($"--data {Quote(dataDir)}");
         if (threads is int t) parts.Add($"--threads {t.ToString(CultureInfo.InvariantCulture)}");
         parts.Add($"--out {Quote(runFolder)}");
         if (resume) parts.Add("--resume");

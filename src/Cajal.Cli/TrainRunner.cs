@@ -119,7 +119,7 @@ internal static class TrainRunner
             stderr.WriteLine(trainer.CompletedEpochs == 0
                 ? $"cajal: interrupted during epoch {at}; no epoch was completed, so there is no checkpoint to resume from. Run the same command again to start over."
                 : $"cajal: interrupted during epoch {at}; {checkpointPath} holds epoch {trainer.CompletedEpochs} of {config.Epochs}" +
-                  $"{(trainer.CompletedEpochs > epochsBefore ? "" : " (from before this run)")}. To continue: {config.CommandLine(runFolder, resume: true, options.Threads)}");
+                  $"{(trainer.CompletedEpochs > epochsBefore ? "" : " (from before this run)")}. To continue: {config.CommandLine(runFolder, resume: true, options.Threads, options.DataDir)}");
             return Program.Interrupted;
         }
 
