@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
 using Cajal.Examples.Article;
 
@@ -28,16 +27,16 @@ internal static class DemoCommand
         {
             Description = "Seed of the generator that draws the initial weights (printed with the results)",
             DefaultValueFactory = _ => 1,
-            CustomParser = result => ParseToken(result, 1UL, "a whole number from 0 to 2^64 − 1",
+            CustomParser = result => OptionParsing.ParseToken(result, 1UL, "a whole number from 0 to 2^64 − 1",
                 text => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null),
         };
-        var hidden = PositiveIntOption("--hidden", ArticleData.DefaultHidden, "Number of hidden neurons");
-        var iterations = PositiveIntOption("--iterations", ArticleData.DefaultIterations, "Number of full-batch training iterations");
+        var hidden = OptionParsing.PositiveInt("--hidden", ArticleData.DefaultHidden, "Number of hidden neurons");
+        var iterations = OptionParsing.PositiveInt("--iterations", ArticleData.DefaultIterations, "Number of full-batch training iterations");
         var lr = new Option<double>("--lr")
         {
             Description = "Learning rate of gradient descent (the article's update is 1)",
             DefaultValueFactory = _ => 1.0,
-            CustomParser = result => ParseToken(result, 1.0, "a positive number",
+            CustomParser = result => OptionParsing.ParseToken(result, 1.0, "a positive number",
                 text => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
                         && double.IsFinite(v) && v > 0 ? v : null),
         };
@@ -47,7 +46,7 @@ internal static class DemoCommand
             DefaultValueFactory = _ => Activation.Sigmoid,
             HelpName = "sigmoid|tanh|relu",
             // Names only: Enum.TryParse alone would also take numbers such as "7".
-            CustomParser = result => ParseToken(result, Activation.Sigmoid, "sigmoid, tanh or relu",
+            CustomParser = result => OptionParsing.ParseToken(result, Activation.Sigmoid, "sigmoid, tanh or relu",
                 text => text.All(char.IsAsciiLetter) && Enum.TryParse<Activation>(text, ignoreCase: true, out var v) ? v : null),
         };
         var hand = new Option<bool>("--hand") { Description = "Train the hand-derived double[,] network instead of the autograd one" };
@@ -79,28 +78,5 @@ internal static class DemoCommand
             return DemoRunner.Run(options, parse.InvocationConfiguration.Output);
         });
         return command;
-    }
-
-    private static Option<int> PositiveIntOption(string name, int defaultValue, string description) => new(name)
-    {
-        Description = description,
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result => ParseToken(result, defaultValue, "a whole number of at least 1",
-            text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= 1 ? v : null),
-    };
-
-    // Parses the option's one token; on failure records a one-line error naming the option, the expectation
-    // and the bad text, so that the parser reports it (and Program exits 2) instead of throwing.
-    private static T ParseToken<T>(ArgumentResult result, T defaultValue, string expected, Func<string, T?> tryParse)
-        where T : struct
-    {
-        if (result.Tokens.Count == 0)
-            return defaultValue;
-        var text = result.Tokens[0].Value;
-        if (tryParse(text) is { } value)
-            return value;
-        var name = result.Parent is OptionResult option ? option.Option.Name : result.Argument.Name;
-        result.AddError($"{name} expects {expected}, got '{text}'.");
-        return defaultValue;
     }
 }

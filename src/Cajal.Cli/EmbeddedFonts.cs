@@ -31,6 +31,13 @@ internal sealed class EmbeddedFonts : IFontResolver
         }
     }
 
+    /// <summary>The embedded DejaVu Sans face for drawing with SkiaSharp directly.</summary>
+    public static SKTypeface Typeface(bool bold)
+    {
+        var data = Load(bold ? "Cajal.Cli.Fonts.DejaVuSans-Bold.ttf" : "Cajal.Cli.Fonts.DejaVuSans.ttf");
+        return SKTypeface.FromData(data);
+    }
+
     /// <inheritdoc/>
     public SKTypeface? CreateTypeface(string fontName, FontWeight weight, FontSlant slant, FontSpacing width) =>
         CreateTypeface(fontName, bold: weight >= FontWeight.SemiBold, italic: slant != FontSlant.Upright);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Text.Json;
+using Cajal.Training;
 
 namespace Cajal.Cli;
 
@@ -10,11 +11,14 @@ public static class Program
     /// <summary>Exit code for a run that finished.</summary>
     public const int Success = 0;
 
-    /// <summary>Exit code for an error while running, such as a file that cannot be written, or parity mismatches.</summary>
+    /// <summary>Exit code for an error while running, such as a file that cannot be written, missing data, a diverging loss, or parity mismatches.</summary>
     public const int RuntimeError = 1;
 
     /// <summary>Exit code for a command line that does not parse: unknown verb or option, or a bad value.</summary>
     public const int UsageError = 2;
+
+    /// <summary>Exit code for a training run stopped by Ctrl-C after saving what it had (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 
     /// <summary>The process entry point.</summary>
     /// <param name="args">The command-line arguments.</param>
@@ -27,10 +31,17 @@ public static class Program
     /// <param name="stderr">Where errors go, one line each.</param>
     /// <returns><see cref="Success"/>, <see cref="RuntimeError"/> or <see cref="UsageError"/>.</returns>
     /// <remarks>Callable in-process (the tests do): it touches no global console state.</remarks>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, CliHooks.None);
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, with a cancellation token and extra training callbacks (for tests).</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, CliHooks hooks)
     {
         var root = new RootCommand("Cajal: deep learning from scratch for .NET.") { HelpName = "cajal" };
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create(hooks));
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(DownloadCommand.Create());
         root.Subcommands.Add(ParityCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(Bench.BenchCommand.Create());
@@ -56,7 +67,7 @@ public static class Program
             return parse.Invoke(configuration);
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException
-                                        or InvalidDataException or JsonException)
+                                        or InvalidDataException or JsonException or TrainingDivergedException)
         {
             stderr.WriteLine($"cajal: error: {e.Message}");
             return RuntimeError;
@@ -76,7 +87,7 @@ public static class Program
     }
 
     private static string UsageHint(Command command) => command is RootCommand
-        ? "Usage: cajal <verb> [options]; verbs: demo, parity, inspect, bench. Run 'cajal --help' for more."
+        ? "Usage: cajal <verb> [options]; verbs: demo, train, eval, predict, download, parity, inspect, bench. Run 'cajal --help' for more."
         : $"Usage: cajal {string.Join(' ', [command.Name, .. command.Arguments.Select(a => $"<{a.Name}>")])} [options]. " +
           $"Run 'cajal {command.Name} --help' for the options.";
 }

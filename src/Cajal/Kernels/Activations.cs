@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Cajal.Kernels;
 
@@ -15,6 +16,26 @@ internal static class Activations
     private const double InvSqrt2Pi = 0.39894228040143267794;        // 1/√(2π)
     private const double TanhBeta = 0.79788456080286535588;          // √(2/π)
     private const double TanhKappa = 0.044715;
+
+    /// <summary>dx = y &gt; 0 ? g : 0 from ReLU's output y, one pass.</summary>
+    /// <remarks>0 at y = 0, as PyTorch; also 0 at y = NaN, where PyTorch's threshold_backward (y ≤ 0 ? 0 : g) passes g on.</remarks>
+    public static void ReluBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        System.Diagnostics.Debug.Assert(g.Length >= y.Length && dx.Length >= y.Length);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref T yr = ref MemoryMarshal.GetReference(y);
+            ref T gr = ref MemoryMarshal.GetReference(g);
+            ref T dr = ref MemoryMarshal.GetReference(dx);
+            for (; i <= y.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var positive = Vector.GreaterThan(Vector.LoadUnsafe(ref yr, (nuint)i), Vector<T>.Zero);
+                Vector.ConditionalSelect(positive, Vector.LoadUnsafe(ref gr, (nuint)i), Vector<T>.Zero).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        for (; i < y.Length; i++) dx[i] = y[i] > T.Zero ? g[i] : T.Zero;
+    }
 
     public static void LeakyRelu<T>(ReadOnlySpan<T> x, Span<T> y, T slope) where T : IFloatingPointIeee754<T>
     {

@@ -17,7 +17,7 @@ internal readonly record struct PoolGeometry(
 
 /// <summary>Max, average and adaptive average pooling over contiguous (planes, H, W) arrays, forward and backward.</summary>
 /// <remarks>The window rules are PyTorch's CPU kernels', so outputs, indices and gradients match it exactly.</remarks>
-internal static class Pooling
+internal static partial class Pooling
 {
     /// <summary>
     /// values[p, oh, ow] = max over the window (padding is −∞; NaN wins), indices = flat ih·W + iw of the first

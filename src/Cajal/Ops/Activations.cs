@@ -40,7 +40,15 @@ public sealed partial class Tensor
     public Tensor Relu()
     {
         var y = UnaryForward(UnaryOp.Relu, "Relu");
-        return Autograd.Record(y, "Relu", [this], g => [g * y.Gt(0.0)]);
+        return Autograd.Record(y, "Relu", [this], g =>
+        {
+            // d/dx = 1 where y > 0, else 0: one fused pass over (y, g), no mask tensor.
+            var gc = g.Contiguous();
+            var dx = EmptyLike(y);
+            if (DType == DType.Float32) Kernels.Activations.ReluBackward(y.Span<float>(), gc.Span<float>(), dx.Span<float>());
+            else Kernels.Activations.ReluBackward(y.Span<double>(), gc.Span<double>(), dx.Span<double>());
+            return [dx];
+        });
     }
 
     /// <summary>Softmax along <paramref name="dim"/>: exp(x − max) / Σ exp(x − max).</summary>

@@ -1,3 +1,5 @@
+using Cajal.Kernels;
+
 namespace Cajal.Nn;
 
 public static partial class Functional
@@ -35,16 +37,120 @@ public static partial class Functional
     /// Training: y = (x − μ_B)/√(σ²_B + eps)·weight + bias with the batch mean and biased variance, and, when
     /// running statistics are given, running ← (1 − momentum)·running + momentum·batch (variance unbiased, n/(n−1)).
     /// Evaluation: the running statistics normalise. Shape: input (N, C, *); statistics, weight, bias (C).
+    /// One fused op forward and backward (<see cref="BatchNormKernels"/>); the gradient reaches input, weight and bias,
+    /// not the running statistics, unless those require a gradient in evaluation, where the tensor-op composite runs.
     /// </remarks>
     public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
         bool training = false, double momentum = 0.1, double eps = 1e-5)
     {
+        const string op = "BatchNorm";
         ArgumentNullException.ThrowIfNull(input);
-        if (input.Rank < 2) throw new ArgumentException($"BatchNorm: input must be (N, C, *), got {input.Shape}.");
+        if (input.Rank < 2) throw new ArgumentException($"{op}: input must be (N, C, *), got {input.Shape}.");
         int c = input.Size(1);
         foreach (var (name, t) in new[] { ("running_mean", runningMean), ("running_var", runningVar), ("weight", weight), ("bias", bias) })
             if (t is not null && (t.Rank != 1 || t.Size(0) != c))
-                throw new ArgumentException($"BatchNorm: {name} {t.Shape} does not match the {c} channels of input {input.Shape}.");
+                throw new ArgumentException($"{op}: {name} {t.Shape} does not match the {c} channels of input {input.Shape}.");
+        if (!input.DType.IsFloatingPoint()) throw new ArgumentException($"{op}: expected a floating-point input, got {input.DType} {input.Shape}.");
+        foreach (var (name, t) in new[] { ("weight", weight), ("bias", bias) })
+            if (t is not null && t.DType != input.DType)
+                throw new ArgumentException($"{op}: dtypes differ: {name} is {t.DType} {t.Shape}, input {input.DType} {input.Shape}; convert one with To(DType).");
+        int n = input.Size(0), l = input.Count / Math.Max(n * c, 1);
+        if (training)
+        {
+            int count = n * l;
+            if (count <= 1) throw new ArgumentException($"{op}: expected more than 1 value per channel when training, got input {input.Shape}.");
+            var xc = input.Contiguous();
+            var mean = new double[c];
+            var variance = new double[c];
+            if (input.DType == DType.Float32) BatchNormKernels.Statistics(xc.Array<float>(), xc.Offset, n, c, l, mean, variance);
+            else BatchNormKernels.Statistics(xc.Array<double>(), xc.Offset, n, c, l, mean, variance);
+            if (runningMean is not null && runningVar is not null)
+            {
+                using var _ = Autograd.NoGrad();
+                var rm = runningMean.ToDoubleArray();
+                var rv = runningVar.ToDoubleArray();
+                for (int ch = 0; ch < c; ch++)
+                {
+                    rm[ch] = (1 - momentum) * rm[ch] + momentum * mean[ch];
+                    rv[ch] = (1 - momentum) * rv[ch] + momentum * variance[ch] * ((double)count / (count - 1));
+                }
+                runningMean.CopyFrom(Tensor.FromArray(rm, c).To(runningMean.DType));
+                runningVar.CopyFrom(Tensor.FromArray(rv, c).To(runningVar.DType));
+            }
+            return NormalizeFused(op, input, xc, n, c, l, mean, variance, weight, bias, training: true, eps);
+        }
+        if (runningMean is null || runningVar is null)
+            throw new ArgumentException($"{op}: running_mean and running_var are required in evaluation mode.");
+        if (runningMean.RequiresGrad || runningVar.RequiresGrad)
+            return BatchNormComposite(input, runningMean, runningVar, weight, bias, training: false, momentum, eps);
+        if (runningMean.DType != input.DType || runningVar.DType != input.DType)
+            throw new ArgumentException($"{op}: dtypes differ: running statistics are {runningMean.DType} and {runningVar.DType}, input {input.DType} {input.Shape}; convert with To(DType).");
+        return NormalizeFused(op, input, input.Contiguous(), n, c, l, runningMean.ToDoubleArray(), runningVar.ToDoubleArray(),
+            weight, bias, training: false, eps);
+    }
+
+    /// <summary>
+    /// y = (x − mean)/√(variance + eps)·weight + bias per channel over x (N, C, L), recorded as one op whose backward
+    /// treats the statistics as functions of x (<paramref name="training"/>) or as constants.
+    /// </summary>
+    private static Tensor NormalizeFused(string op, Tensor input, Tensor xc, int n, int c, int l, double[] mean, double[] variance,
+        Tensor? weight, Tensor? bias, bool training, double eps)
+    {
+        var output = Tensor.Empty(input.Shape.ToArray(), input.DType);
+        Func<Tensor, Tensor?[]> backward;
+        if (input.DType == DType.Float32) backward = Run<float>();
+        else backward = Run<double>();
+        var inputs = new List<Tensor> { input };
+        if (weight is not null) inputs.Add(weight);
+        if (bias is not null) inputs.Add(bias);
+        return Autograd.Record(output, op, [.. inputs], backward);
+
+        Func<Tensor, Tensor?[]> Run<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            // Per-channel scalars rounded to T once; σ = √(var + eps) in T, as the composite (x − μ)/(var + eps).Sqrt().
+            var m = new T[c];
+            var std = new T[c];
+            T epsT = T.CreateTruncating(eps);
+            for (int ch = 0; ch < c; ch++)
+            {
+                m[ch] = T.CreateTruncating(mean[ch]);
+                std[ch] = T.Sqrt(T.CreateTruncating(variance[ch]) + epsT);
+            }
+            var gamma = weight is null ? Ones<T>(c) : weight.Contiguous().ToArray<T>();
+            var beta = bias is null ? new T[c] : bias.Contiguous().ToArray<T>();
+            BatchNormKernels.Normalize(xc.Array<T>(), xc.Offset, output.Array<T>(), n, c, l, m, std, gamma, beta);
+            return grad =>
+            {
+                var gc = grad.Contiguous();
+                var dx = input.RequiresGrad ? Tensor.Empty(input.Shape.ToArray(), input.DType) : null;
+                var dWeight = new double[c];
+                var dBias = new double[c];
+                BatchNormKernels.Backward(xc.Array<T>(), xc.Offset, gc.Array<T>(), gc.Offset, dx?.Array<T>(), n, c, l,
+                    m, std, gamma, training, dWeight, dBias);
+                var grads = new List<Tensor?> { dx };
+                if (weight is not null) grads.Add(Tensor.FromArray(dWeight, c).To(weight.DType));
+                if (bias is not null) grads.Add(Tensor.FromArray(dBias, c).To(bias.DType));
+                return [.. grads];
+            };
+        }
+
+        static T[] Ones<T>(int count) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            var ones = new T[count];
+            Array.Fill(ones, T.One);
+            return ones;
+        }
+    }
+
+    /// <summary>
+    /// Batch normalisation as a composite of tensor ops: the algorithmic reference for the fused op, and the path that
+    /// differentiates through running statistics that require a gradient in evaluation.
+    /// </summary>
+    internal static Tensor BatchNormComposite(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
+        bool training = false, double momentum = 0.1, double eps = 1e-5)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        int c = input.Size(1);
         var statShape = new int[input.Rank];
         Array.Fill(statShape, 1);
         statShape[1] = c;
@@ -53,7 +159,6 @@ public static partial class Functional
         if (training)
         {
             int n = input.Count / Math.Max(c, 1);
-            if (n <= 1) throw new ArgumentException($"BatchNorm: expected more than 1 value per channel when training, got input {input.Shape}.");
             mean = input.Mean(dims, keepDim: true);
             var centered = input - mean;
             variance = (centered * centered).Mean(dims, keepDim: true);
@@ -66,10 +171,8 @@ public static partial class Functional
             var y = centered / (variance + eps).Sqrt();
             return Affine(y, weight, bias, statShape);
         }
-        if (runningMean is null || runningVar is null)
-            throw new ArgumentException("BatchNorm: running_mean and running_var are required in evaluation mode.");
-        mean = runningMean.Reshape(statShape);
-        variance = runningVar.Reshape(statShape);
+        mean = runningMean!.Reshape(statShape);
+        variance = runningVar!.Reshape(statShape);
         return Affine((input - mean) / (variance + eps).Sqrt(), weight, bias, statShape);
     }
 

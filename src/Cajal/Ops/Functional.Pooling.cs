@@ -41,7 +41,10 @@ public static partial class Functional
         var values = Tensor.Empty(outDims, x.DType);
         var indices = Tensor.Empty((int[])outDims.Clone(), DType.Int64);
         var idx = indices.Array<long>();
-        if (x.DType == DType.Float32) Pooling.MaxForward(xc.Array<float>(), xc.Offset, values.Array<float>(), idx, g);
+        bool twoByTwo = Pooling.IsTwoByTwo(g);   // the common MaxPool2d(2): a fast path with the same results
+        if (twoByTwo && x.DType == DType.Float32) Pooling.MaxForwardTwoByTwo(xc.Array<float>(), xc.Offset, values.Array<float>(), idx, g);
+        else if (twoByTwo) Pooling.MaxForwardTwoByTwo(xc.Array<double>(), xc.Offset, values.Array<double>(), idx, g);
+        else if (x.DType == DType.Float32) Pooling.MaxForward(xc.Array<float>(), xc.Offset, values.Array<float>(), idx, g);
         else Pooling.MaxForward(xc.Array<double>(), xc.Offset, values.Array<double>(), idx, g);
 
         var result = Autograd.Record(values, op, [x], grad =>
@@ -49,7 +52,9 @@ public static partial class Functional
             // Only the element that won each window receives that window's gradient.
             var gc = grad.Contiguous();
             var dx = Tensor.Empty(x.Shape.ToArray(), x.DType);
-            if (x.DType == DType.Float32) Pooling.MaxBackward(gc.Array<float>(), gc.Offset, idx, dx.Array<float>(), g);
+            if (twoByTwo && x.DType == DType.Float32) Pooling.MaxBackwardTwoByTwo(gc.Array<float>(), gc.Offset, idx, dx.Array<float>(), g);
+            else if (twoByTwo) Pooling.MaxBackwardTwoByTwo(gc.Array<double>(), gc.Offset, idx, dx.Array<double>(), g);
+            else if (x.DType == DType.Float32) Pooling.MaxBackward(gc.Array<float>(), gc.Offset, idx, dx.Array<float>(), g);
             else Pooling.MaxBackward(gc.Array<double>(), gc.Offset, idx, dx.Array<double>(), g);
             return [dx];
         });
@@ -81,7 +86,10 @@ public static partial class Functional
         var (x, unbatched, g) = PoolSetup(op, input, kernelSize, stride, padding, null, ceilMode);
         var xc = x.Contiguous();
         var output = Tensor.Empty([x.Size(0), x.Size(1), g.OutHeight, g.OutWidth], x.DType);
-        if (x.DType == DType.Float32) Pooling.AvgForward(xc.Array<float>(), xc.Offset, output.Array<float>(), g, countIncludePad, divisor);
+        bool twoByTwo = Pooling.IsTwoByTwo(g);   // no padding and whole windows: countIncludePad makes no difference
+        if (twoByTwo && x.DType == DType.Float32) Pooling.AvgForwardTwoByTwo(xc.Array<float>(), xc.Offset, output.Array<float>(), g, divisor);
+        else if (twoByTwo) Pooling.AvgForwardTwoByTwo(xc.Array<double>(), xc.Offset, output.Array<double>(), g, divisor);
+        else if (x.DType == DType.Float32) Pooling.AvgForward(xc.Array<float>(), xc.Offset, output.Array<float>(), g, countIncludePad, divisor);
         else Pooling.AvgForward(xc.Array<double>(), xc.Offset, output.Array<double>(), g, countIncludePad, divisor);
 
         var result = Autograd.Record(output, op, [x], grad =>
@@ -89,7 +97,9 @@ public static partial class Functional
             // Each window's gradient is shared equally (1/divisor) by the input pixels it averaged.
             var gc = grad.Contiguous();
             var dx = Tensor.Empty(x.Shape.ToArray(), x.DType);
-            if (x.DType == DType.Float32) Pooling.AvgBackward(gc.Array<float>(), gc.Offset, dx.Array<float>(), g, countIncludePad, divisor);
+            if (twoByTwo && x.DType == DType.Float32) Pooling.AvgBackwardTwoByTwo(gc.Array<float>(), gc.Offset, dx.Array<float>(), g, divisor);
+            else if (twoByTwo) Pooling.AvgBackwardTwoByTwo(gc.Array<double>(), gc.Offset, dx.Array<double>(), g, divisor);
+            else if (x.DType == DType.Float32) Pooling.AvgBackward(gc.Array<float>(), gc.Offset, dx.Array<float>(), g, countIncludePad, divisor);
             else Pooling.AvgBackward(gc.Array<double>(), gc.Offset, dx.Array<double>(), g, countIncludePad, divisor);
             return [dx];
         });

@@ -47,14 +47,21 @@ public sealed class EarlyStopping(int patience = 3, bool monitorAccuracy = false
 public sealed class CheckpointCallback : ITrainerCallback
 {
     private readonly IReadOnlyDictionary<string, Generator> _generators;
+    private readonly IReadOnlyDictionary<string, string>? _metadata;
     private double _bestAccuracy = double.NegativeInfinity;
 
     /// <summary>Creates the callback writing to <paramref name="lastPath"/> and <paramref name="bestPath"/> (null: no best file).</summary>
-    public CheckpointCallback(string lastPath, string? bestPath, IReadOnlyDictionary<string, Generator>? generators = null)
+    /// <param name="lastPath">The checkpoint rewritten after every epoch.</param>
+    /// <param name="bestPath">The model file rewritten when validation accuracy improves, or null.</param>
+    /// <param name="generators">Generators whose states the checkpoint records, by name.</param>
+    /// <param name="metadata">Extra string pairs stored in every checkpoint (e.g. the run's options); keys must not start with <c>trainer.</c> or <c>cajal.</c>.</param>
+    public CheckpointCallback(string lastPath, string? bestPath, IReadOnlyDictionary<string, Generator>? generators = null,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         LastPath = lastPath ?? throw new ArgumentNullException(nameof(lastPath));
         BestPath = bestPath;
         _generators = generators ?? new Dictionary<string, Generator>();
+        _metadata = metadata;
     }
 
     /// <summary>The checkpoint rewritten after every epoch.</summary>
@@ -71,7 +78,7 @@ public sealed class CheckpointCallback : ITrainerCallback
     {
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(metrics);
-        Save(trainer, LastPath, _generators);
+        Save(trainer, LastPath, _generators, _metadata);
         double accuracy = metrics.ValAccuracy ?? metrics.TrainAccuracy;
         if (BestPath is not null && accuracy > _bestAccuracy)
         {
@@ -83,17 +90,26 @@ public sealed class CheckpointCallback : ITrainerCallback
     }
 
     /// <summary>Writes the whole training state of <paramref name="trainer"/> to <paramref name="path"/>.</summary>
-    public static void Save(Trainer trainer, string path, IReadOnlyDictionary<string, Generator> generators)
+    /// <param name="trainer">The trainer whose model, optimizer, scheduler, epoch count and history are saved.</param>
+    /// <param name="path">The checkpoint file, replaced atomically.</param>
+    /// <param name="generators">Generators whose states are saved, by name.</param>
+    /// <param name="metadata">Extra string pairs to store; keys must not start with <c>trainer.</c> or <c>cajal.</c>.</param>
+    public static void Save(Trainer trainer, string path, IReadOnlyDictionary<string, Generator> generators,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(generators);
         var optimizerState = trainer.Optimizer.StateDict();
-        var metadata = new Dictionary<string, string>
+        var all = new Dictionary<string, string>();
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
         {
-            ["trainer.history"] = JsonSerializer.Serialize(trainer.History),
-        };
+            if (key.StartsWith("trainer.", StringComparison.Ordinal))
+                throw new ArgumentException($"CheckpointCallback.Save: metadata key '{key}' starts with 'trainer.', which is reserved for the trainer's state.");
+            all[key] = value;
+        }
+        all["trainer.history"] = JsonSerializer.Serialize(trainer.History);
         foreach (var (name, generator) in generators)
-            metadata[$"trainer.generator.{name}"] = string.Join(' ', generator.GetState().Select(w => w.ToString("x16", CultureInfo.InvariantCulture)));
+            all[$"trainer.generator.{name}"] = string.Join(' ', generator.GetState().Select(w => w.ToString("x16", CultureInfo.InvariantCulture)));
         new Checkpoint
         {
             Model = trainer.Model.StateDict(),
@@ -101,7 +117,7 @@ public sealed class CheckpointCallback : ITrainerCallback
             OptimizerOptions = optimizerState.Metadata.ToJson(),
             SchedulerState = trainer.Scheduler?.StateDict().ToJsonString(),
             Epoch = trainer.CompletedEpochs,
-            Metadata = metadata,
+            Metadata = all,
         }.Save(path);
     }
 

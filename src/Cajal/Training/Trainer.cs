@@ -110,6 +110,9 @@ public sealed class Trainer
     /// <summary>The metrics of every completed epoch.</summary>
     public IReadOnlyList<EpochMetrics> History => _history;
 
+    /// <summary>The last validation pass of <see cref="Fit"/> (with its confusion matrix), or null before there is one.</summary>
+    public Evaluation? LastValidation { get; private set; }
+
     /// <summary>Set by a callback (early stopping, Ctrl-C) to stop after the current step or epoch.</summary>
     public bool StopRequested { get; set; }
 
@@ -137,6 +140,7 @@ public sealed class Trainer
             if (validation is not null)
             {
                 var eval = Evaluate(validation);
+                LastValidation = eval;
                 metrics = metrics with { ValLoss = eval.Loss, ValAccuracy = eval.Accuracy };
             }
             if (Scheduler is not null && !SchedulerPerBatch) Scheduler.Step();

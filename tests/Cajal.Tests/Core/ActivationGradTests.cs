@@ -122,6 +122,36 @@ public class ActivationGradTests
         Assert.Equal(0.8411919906082768, Functional.Gelu(Tensor.Scalar(1.0, DType.Float64), GeluApproximation.Tanh).Item(), 14);
     }
 
+    private static void ReluBackward_matches_the_reference<T>(ulong seed) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new Generator(seed);
+        for (int n = 0; n <= ElementwiseKernelTests.MaxLength; n++)
+        {
+            var y = ElementwiseKernelTests.Data<T>(rng, n);   // with ±0, NaN, tiny and huge values
+            var g = ElementwiseKernelTests.Data<T>(rng, n);
+            var dx = new T[n];
+            Cajal.Kernels.Activations.ReluBackward<T>(y, g, dx);
+            for (int i = 0; i < n; i++)
+                Assert.Equal(y[i] > T.Zero ? g[i] : T.Zero, dx[i]);   // plain reference: 0 at y = 0 and y = NaN
+        }
+    }
+
+    [Fact]
+    public void ReluBackward_kernel_matches_the_scalar_rule_for_every_tail_length()
+    {
+        ReluBackward_matches_the_reference<float>(70);
+        ReluBackward_matches_the_reference<double>(71);
+    }
+
+    [Fact]
+    public void Relu_gradient_is_zero_where_the_output_is_not_positive_even_for_infinite_upstream()
+    {
+        var x = Tensor.FromArray(new[] { -1.0, 0.0, 2.0, double.NaN }, 4);
+        x.RequiresGrad = true;
+        x.Relu().Backward(Tensor.FromArray(new[] { double.PositiveInfinity, 5.0, 3.0, 7.0 }, 4));
+        Assert.Equal(new[] { 0.0, 0.0, 3.0, 0.0 }, x.Grad!.ToArray<double>());   // 0 at y = 0 as PyTorch; 0 also at NaN (PyTorch passes g there)
+    }
+
     [Fact]
     public void Relu_and_LeakyRelu_gradients_at_zero_follow_PyTorch()
     {

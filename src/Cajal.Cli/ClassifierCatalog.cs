@@ -1,0 +1,99 @@
+using Cajal.Models;
+using Cajal.Nn;
+using Cajal.Optim;
+
+namespace Cajal.Cli;
+
+/// <summary>The architectures <c>cajal train</c> offers.</summary>
+internal enum ModelKind
+{
+    /// <summary>784-256-128-10 with ReLU.</summary>
+    Mlp,
+
+    /// <summary>LeNet-5 (conv 6, conv 16, 120-84-10).</summary>
+    Lenet,
+
+    /// <summary>The small conv-BatchNorm-ReLU network with dropout.</summary>
+    Cnn,
+}
+
+/// <summary>The optimizers <c>cajal train</c> offers.</summary>
+internal enum OptimizerKind
+{
+    /// <summary>SGD with momentum 0.9.</summary>
+    Sgd,
+
+    /// <summary>Adam (β 0.9, 0.999).</summary>
+    Adam,
+
+    /// <summary>AdamW with weight decay 0.01.</summary>
+    AdamW,
+}
+
+/// <summary>The training defaults of one architecture.</summary>
+/// <param name="Optimizer">The optimizer when --optimizer is not given.</param>
+/// <param name="LearningRate">The learning rate when --lr is not given.</param>
+/// <param name="BatchSize">The batch size when --batch-size is not given.</param>
+/// <param name="EpochsFull">Epochs on a full 60,000-image dataset when --epochs is not given.</param>
+/// <param name="EpochsEmbedded">Epochs on the 2,000-image embedded subset when --epochs is not given.</param>
+internal sealed record ModelDefaults(OptimizerKind Optimizer, double LearningRate, int BatchSize, int EpochsFull, int EpochsEmbedded);
+
+/// <summary>Names, defaults and constructors of the architectures, so that train, eval and predict agree.</summary>
+internal static class ClassifierCatalog
+{
+    /// <summary>Command-line names of the models.</summary>
+    public static IReadOnlyDictionary<string, ModelKind> ModelNames { get; } =
+        new Dictionary<string, ModelKind> { ["mlp"] = ModelKind.Mlp, ["lenet"] = ModelKind.Lenet, ["cnn"] = ModelKind.Cnn };
+
+    /// <summary>Command-line names of the optimizers.</summary>
+    public static IReadOnlyDictionary<string, OptimizerKind> OptimizerNames { get; } =
+        new Dictionary<string, OptimizerKind> { ["sgd"] = OptimizerKind.Sgd, ["adam"] = OptimizerKind.Adam, ["adamw"] = OptimizerKind.AdamW };
+
+    /// <summary>The command-line name of a model.</summary>
+    public static string Name(ModelKind kind) => ModelNames.First(kv => kv.Value == kind).Key;
+
+    /// <summary>The command-line name of an optimizer.</summary>
+    public static string Name(OptimizerKind kind) => OptimizerNames.First(kv => kv.Value == kind).Key;
+
+    /// <summary>
+    /// Per-model defaults. MLP and LeNet use the benchmark workloads' SGD (lr 0.05, momentum 0.9, batch 64); the CNN,
+    /// with BatchNorm and dropout, uses Adam at 1e-3. Epoch counts keep a default run on these 2 cores under a minute.
+    /// </summary>
+    public static ModelDefaults Defaults(ModelKind kind) => kind switch
+    {
+        ModelKind.Mlp => new ModelDefaults(OptimizerKind.Sgd, 0.05, 64, EpochsFull: 3, EpochsEmbedded: 10),
+        ModelKind.Lenet => new ModelDefaults(OptimizerKind.Sgd, 0.05, 64, EpochsFull: 1, EpochsEmbedded: 10),
+        ModelKind.Cnn => new ModelDefaults(OptimizerKind.Adam, 1e-3, 64, EpochsFull: 1, EpochsEmbedded: 3),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>Fashion-MNIST's pixel mean and standard deviation (of the [0, 1] training pixels).</summary>
+    public const double PixelMean = 0.2860, PixelStd = 0.3530;
+
+    /// <summary>
+    /// Builds a freshly initialised model: <see cref="Standardize"/> with Fashion-MNIST's pixel statistics, then the
+    /// architecture (its state-dict keys are therefore <c>1.…</c>). Dropout (CNN only) draws from <paramref name="dropout"/>.
+    /// </summary>
+    /// <remarks>
+    /// Standardised inputs train faster: LeNet after one epoch with the defaults measured 86.2% test accuracy with them
+    /// and 82.1–84.6% without (seed-dependent). Being a layer, the preprocessing travels with a saved model.
+    /// </remarks>
+    public static Sequential Create(ModelKind kind, int classes, Generator init, Generator dropout) => new(
+        new Standardize(PixelMean, PixelStd),
+        kind switch
+        {
+            ModelKind.Mlp => Classifiers.Mlp(classes, init),
+            ModelKind.Lenet => Classifiers.LeNet5(classes, init),
+            ModelKind.Cnn => Classifiers.SmallCnn(classes, generator: init, dropoutGenerator: dropout),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        });
+
+    /// <summary>Builds the optimizer: SGD with momentum 0.9, Adam, or AdamW with weight decay 0.01.</summary>
+    public static Optimizer CreateOptimizer(OptimizerKind kind, IEnumerable<Tensor> parameters, double lr) => kind switch
+    {
+        OptimizerKind.Sgd => new Sgd(parameters, lr, momentum: 0.9),
+        OptimizerKind.Adam => new Adam(parameters, lr),
+        OptimizerKind.AdamW => new AdamW(parameters, lr),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+}
