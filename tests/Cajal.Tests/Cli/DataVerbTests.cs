@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Cajal.Cli;
 using Cajal.Data;
+using Cajal.Tests.Support;
 
 namespace Cajal.Tests.Cli;
 
@@ -12,23 +11,14 @@ public sealed class DataVerbTests : IDisposable
     private static readonly string[] Names =
         ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
 
-    private readonly HttpListener _listener = new();
-    private readonly Dictionary<string, byte[]> _files = [];
+    private readonly LoopbackHttpServer _server = new("mirror");
+    private readonly Dictionary<string, byte[]> _files;
     private readonly Uri _base;
 
     public DataVerbTests()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-        }
-        _base = new Uri($"http://127.0.0.1:{port}/mirror/");
-        _listener.Prefixes.Add(_base.AbsoluteUri);
-        _listener.Start();
-        _ = Task.Run(ServeAsync);
+        _files = _server.Files;
+        _base = _server.BaseUri;
         // The embedded subset's files stand in for the real ones.
         foreach (var name in Names)
         {
@@ -39,32 +29,7 @@ public sealed class DataVerbTests : IDisposable
         }
     }
 
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try { context = await _listener.GetContextAsync(); }
-            catch (Exception) { return; }
-            var name = context.Request.Url!.Segments[^1];
-            if (_files.TryGetValue(name, out var body))
-            {
-                context.Response.StatusCode = 200;
-                await context.Response.OutputStream.WriteAsync(body);
-            }
-            else
-            {
-                context.Response.StatusCode = 404;
-            }
-            context.Response.Close();
-        }
-    }
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-    }
+    public void Dispose() => _server.Dispose();
 
     private string Sums(TempFolder dir, bool wrong = false)
     {
