@@ -101,7 +101,7 @@ internal static class DemoRunner
     private static void WriteTables(DemoResult result, TimeSpan trainTime, string? plotPath, TextWriter stdout)
     {
         var options = result.Options;
-        var console = ConsoleFor(stdout);
+        var console = RunFiles.PlainConsole(stdout);
         console.MarkupLine($"[bold]The article's network, seed {options.Seed}[/] ({result.Mode} backprop)");
         console.MarkupLine(
             $"3 → {options.Hidden} ({ActivationName(options.Activation)}) → 1 (sigmoid), " +
@@ -130,23 +130,5 @@ internal static class DemoRunner
 
         if (plotPath is not null)
             console.MarkupLineInterpolated($"Loss curve written to {plotPath}");
-    }
-
-    // Colour and escape codes only on a real terminal; redirected output and in-process writers get plain text.
-    private static IAnsiConsole ConsoleFor(TextWriter writer)
-    {
-        // Off a terminal Spectre assumes 80 columns and wraps long lines (such as the plot's path); lines are
-        // short enough for 80 columns, so only paths can be longer, and they should stay on one line.
-        bool terminal = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        if (!terminal)
-            console.Profile.Width = 4096;
-        return console;
     }
 }

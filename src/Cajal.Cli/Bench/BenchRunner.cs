@@ -101,7 +101,7 @@ internal static class BenchRunner
 
     private static void WriteTable(List<BenchRecord> records, TextWriter stdout)
     {
-        var console = ConsoleFor(stdout);
+        var console = RunFiles.PlainConsole(stdout);
         var table = new Table()
             .AddColumn("anchor").AddColumn("workload").AddColumn("thr", c => c.RightAligned()).AddColumn("result")
             .AddColumn("median s", c => c.RightAligned()).AddColumn("min s", c => c.RightAligned()).AddColumn("max s", c => c.RightAligned())
@@ -120,21 +120,5 @@ internal static class BenchRunner
                 $"Cajal {env.Metrics.GetValueOrDefault("cajal")} on .NET {env.Metrics.GetValueOrDefault("dotnet")}, " +
                 $"{env.Metrics.GetValueOrDefault("processors")} processors, AVX-512 {env.Metrics.GetValueOrDefault("avx512f")}, threads {env.Threads}")));
         console.Write(table);
-    }
-
-    // Colour and escape codes only on a real terminal; redirected output and in-process writers get plain text.
-    private static IAnsiConsole ConsoleFor(TextWriter writer)
-    {
-        bool terminal = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        if (!terminal)
-            console.Profile.Width = 4096;
-        return console;
     }
 }
