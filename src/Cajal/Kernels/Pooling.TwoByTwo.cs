@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Cajal.Kernels;
 
@@ -38,7 +40,10 @@ internal static partial class Pooling
                     var bottom = plane.Slice(row + w, w);
                     var v = values.AsSpan(o, g.OutWidth);
                     var ix = indices.AsSpan(o, g.OutWidth);
-                    for (int ow = 0; ow < v.Length; ow++)
+                    int done = typeof(T) == typeof(float)
+                        ? MaxRowTwoByTwo(MemoryMarshal.Cast<T, float>(top), MemoryMarshal.Cast<T, float>(bottom), MemoryMarshal.Cast<T, float>(v), ix, row, w)
+                        : 0;
+                    for (int ow = done; ow < v.Length; ow++)
                     {
                         int at = 2 * ow;
                         // The general kernel's scan from −∞, unrolled: later elements win only if larger or NaN.
@@ -55,6 +60,52 @@ internal static partial class Pooling
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// One output row of <see cref="MaxForwardTwoByTwo{T}"/> in float, eight windows at a time: the same comparisons as the
+    /// scalar loop (a later element wins if larger or NaN), lane by lane. Returns the windows done; the caller finishes
+    /// the rest with the scalar loop.
+    /// </summary>
+    private static int MaxRowTwoByTwo(ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, Span<float> values, Span<long> indices, int row, int w)
+    {
+        if (!Vector256.IsHardwareAccelerated) return 0;
+        // Deinterleaves 8 floats: the evens into the lower half, the odds into the upper half.
+        var split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        var lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var one = Vector256.Create(1);
+        var right = Vector256.Create(w);
+        var diagonal = Vector256.Create(w + 1);
+        int ow = 0;
+        for (; ow + 8 <= values.Length; ow += 8)
+        {
+            int at = 2 * ow;
+            var t0 = Vector256.Shuffle(Vector256.Create(top.Slice(at, 8)), split);
+            var t1 = Vector256.Shuffle(Vector256.Create(top.Slice(at + 8, 8)), split);
+            var b0 = Vector256.Shuffle(Vector256.Create(bottom.Slice(at, 8)), split);
+            var b1 = Vector256.Shuffle(Vector256.Create(bottom.Slice(at + 8, 8)), split);
+            Vector256<float> a = Vector256.Create(t0.GetLower(), t1.GetLower()), b = Vector256.Create(t0.GetUpper(), t1.GetUpper());
+            Vector256<float> c = Vector256.Create(b0.GetLower(), b1.GetLower()), d = Vector256.Create(b0.GetUpper(), b1.GetUpper());
+
+            var max = a;
+            var offset = Vector256<int>.Zero;
+            var wins = Vector256.GreaterThan(b, max) | ~Vector256.Equals(b, b);   // larger, or NaN
+            max = Vector256.ConditionalSelect(wins, b, max);
+            offset = Vector256.ConditionalSelect(wins.AsInt32(), one, offset);
+            wins = Vector256.GreaterThan(c, max) | ~Vector256.Equals(c, c);
+            max = Vector256.ConditionalSelect(wins, c, max);
+            offset = Vector256.ConditionalSelect(wins.AsInt32(), right, offset);
+            wins = Vector256.GreaterThan(d, max) | ~Vector256.Equals(d, d);
+            max = Vector256.ConditionalSelect(wins, d, max);
+            offset = Vector256.ConditionalSelect(wins.AsInt32(), diagonal, offset);
+
+            max.CopyTo(values.Slice(ow, 8));
+            var index = Vector256.Create(row + at) + lanes + offset;
+            var (low, high) = Vector256.Widen(index);
+            low.CopyTo(indices.Slice(ow, 4));
+            high.CopyTo(indices.Slice(ow + 4, 4));
+        }
+        return ow;
     }
 
     /// <summary>
