@@ -76,7 +76,8 @@ public static class ParityRunner
             var root = doc.RootElement;
             if (root.TryGetProperty("schema", out var schema))
             {
-                // A single-case file of another golden format (e.g. yolov3-loss-golden/1): its op is not in this runner yet.
+                if (schema.GetString() == GoldenYolo.Schema) return [GoldenYolo.RunCase(fileName, root)];
+                // A single-case file of another golden format: its op is not in this runner yet.
                 string name = root.TryGetProperty("name", out var n) ? n.GetString() ?? fileName : fileName;
                 return [new CaseResult(fileName, name, OpOfSchema(schema.GetString()), CaseStatus.Skipped, $"format '{schema.GetString()}' is not supported yet")];
             }
