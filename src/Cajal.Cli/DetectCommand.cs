@@ -22,7 +22,7 @@ internal sealed record DetectOptions(int Epochs, YoloVariant Variant, ulong Seed
 internal static class DetectCommand
 {
     /// <summary>The defaults: measured to reach mAP@0.5 ≥ 0.8 well within ten minutes on two cores (docs/detection.md).</summary>
-    public const int DefaultEpochs = 6, DefaultTrainImages = 2000, DefaultTestImages = 500, DefaultBatchSize = 32;
+    public const int DefaultEpochs = 10, DefaultTrainImages = 2000, DefaultTestImages = 500, DefaultBatchSize = 32;
 
     /// <summary>Adam's peak learning rate (after the warm-up, before the cosine decay).</summary>
     public const double DefaultLearningRate = 2e-3;

@@ -11,7 +11,10 @@ internal static class DetectionGrid
     public const int Columns = 4, Rows = 3, Scale = 3, Padding = 10, CaptionHeight = 22, TitleHeight = 50;
 
     /// <summary>Detections scored below this are not drawn.</summary>
-    public const double DrawScoreThreshold = 0.3;
+    public const double DrawScoreThreshold = 0.5;
+
+    /// <summary>A detection overlapping a better-scored drawn one of any class by more than this IoU is not drawn.</summary>
+    public const double DrawOverlap = 0.45;
 
     /// <summary>Outline and tag colour of each class: rectangle orange, ellipse cyan, triangle pink.</summary>
     public static readonly SKColor[] ClassColours = [new(0xFF, 0xA0, 0x00), new(0x00, 0xE0, 0xFF), new(0xFF, 0x50, 0xC8)];
@@ -34,7 +37,7 @@ internal static class DetectionGrid
         canvas.DrawText(string.Create(CultureInfo.InvariantCulture, $"{title}: mAP@0.5 {map50:F3} on {test.Count} held-out images"),
             Padding, 22, SKTextAlign.Left, titleFont, text);
         canvas.DrawText(string.Create(CultureInfo.InvariantCulture,
-            $"Boxes: detections with score ≥ {DrawScoreThreshold:F2}, labelled class and score; dashed white: ground truth."), Padding, 42, SKTextAlign.Left, font, text);
+            $"Boxes: detections with score ≥ {DrawScoreThreshold:F2}, labelled class and score, one per object (the best; others with IoU > {DrawOverlap:F2} not drawn); dashed white: ground truth."), Padding, 42, SKTextAlign.Left, font, text);
 
         using var truthPen = new SKPaint { Style = SKPaintStyle.Stroke, StrokeWidth = 1, Color = SKColors.White, PathEffect = SKPathEffect.CreateDash([4, 3], 0) };
         for (int i = 0; i < count; i++)
@@ -44,8 +47,8 @@ internal static class DetectionGrid
                 canvas.DrawImage(image, new SKRect(left, top, left + side, top + side), new SKSamplingOptions(SKFilterMode.Nearest));
             foreach (var truth in test.Boxes(i))
                 canvas.DrawRect(Rect(truth.Box, left, top, side), truthPen);
-            var shown = detections[i].Where(d => d.Score >= DrawScoreThreshold).ToList();
-            foreach (var d in shown)
+            var shown = Shown(detections[i]);
+            foreach (var d in Enumerable.Reverse(shown))   // the best last, so that its tag is on top
             {
                 var colour = ClassColours[d.Class % ClassColours.Length];
                 using var pen = new SKPaint { Style = SKPaintStyle.Stroke, StrokeWidth = 2, Color = colour, IsAntialias = true };
@@ -64,6 +67,19 @@ internal static class DetectionGrid
         using var snapshot = surface.Snapshot();
         using var png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
         AtomicFile.WriteAllBytes(path, png.AsSpan());
+    }
+
+    /// <summary>
+    /// What the picture draws: detections above <see cref="DrawScoreThreshold"/>, by descending score, without those that
+    /// overlap a better one of any class. mAP counts every detection; per-class NMS keeps e.g. a weaker "triangle" on an
+    /// ellipse that is also found as "ellipse", and drawing both would bury the better label.
+    /// </summary>
+    internal static List<DetectedBox> Shown(IReadOnlyList<DetectedBox> detections)
+    {
+        var shown = new List<DetectedBox>();
+        foreach (var d in detections.Where(d => d.Score >= DrawScoreThreshold).OrderByDescending(d => d.Score))
+            if (shown.All(s => Boxes.Iou(s.Box, d.Box) <= DrawOverlap)) shown.Add(d);
+        return shown;
     }
 
     private static string Name(int cls) => cls < ShapesDataset.ClassNames.Count ? ShapesDataset.ClassNames[cls] : $"class {cls}";

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Cajal.Cli;
+using Cajal.Detection;
 using Cajal.Io;
 using SkiaSharp;
 
@@ -70,6 +72,18 @@ public class DetectDemoTests
         foreach (var text in new[] { "Training a YOLOv3-style detector", "rectangle", "ellipse", "triangle", "mAP@0.5", "detections.png" })
             Assert.Contains(text, run.Stdout, StringComparison.Ordinal);
         Assert.Contains("epoch 1/1", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_picture_draws_the_best_box_per_object_above_the_threshold()
+    {
+        DetectedBox D(double cx, int cls, double score) => new(new Box(cx, 0.5, 0.2, 0.2), cls, score);
+        var ellipse = D(0.3, 1, 0.95);
+        var weakerTriangleOnIt = D(0.31, 2, 0.9);
+        var elsewhere = D(0.7, 0, 0.6);
+        var belowThreshold = D(0.9, 0, 0.49);
+
+        Assert.Equal([ellipse, elsewhere], DetectionGrid.Shown([elsewhere, weakerTriangleOnIt, belowThreshold, ellipse]));
     }
 
     [Theory]
