@@ -30,6 +30,16 @@ internal enum OptimizerKind
     AdamW,
 }
 
+/// <summary>The learning-rate schedules <c>cajal train</c> offers; both step once per epoch.</summary>
+internal enum ScheduleKind
+{
+    /// <summary>The rate given by --lr throughout.</summary>
+    Constant,
+
+    /// <summary>Cosine annealing from --lr to 0 over the run's epochs (PyTorch's CosineAnnealingLR, T_max = epochs).</summary>
+    Cosine,
+}
+
 /// <summary>The training defaults of one architecture.</summary>
 /// <param name="Optimizer">The optimizer when --optimizer is not given.</param>
 /// <param name="LearningRate">The learning rate when --lr is not given.</param>
@@ -48,6 +58,17 @@ internal static class ClassifierCatalog
     /// <summary>Command-line names of the optimizers.</summary>
     public static IReadOnlyDictionary<string, OptimizerKind> OptimizerNames { get; } =
         new Dictionary<string, OptimizerKind> { ["sgd"] = OptimizerKind.Sgd, ["adam"] = OptimizerKind.Adam, ["adamw"] = OptimizerKind.AdamW };
+
+    /// <summary>Command-line names of the learning-rate schedules.</summary>
+    public static IReadOnlyDictionary<string, ScheduleKind> ScheduleNames { get; } =
+        new Dictionary<string, ScheduleKind> { ["constant"] = ScheduleKind.Constant, ["cosine"] = ScheduleKind.Cosine };
+
+    /// <summary>The command-line name of a schedule.</summary>
+    public static string Name(ScheduleKind kind) => ScheduleNames.First(kv => kv.Value == kind).Key;
+
+    /// <summary>The scheduler of a run of <paramref name="epochs"/> epochs, or null for a constant rate.</summary>
+    public static LRScheduler? CreateScheduler(ScheduleKind kind, Optimizer optimizer, int epochs) =>
+        kind == ScheduleKind.Cosine ? new CosineAnnealingLR(optimizer, tMax: epochs) : null;
 
     /// <summary>The command-line name of a model.</summary>
     public static string Name(ModelKind kind) => ModelNames.First(kv => kv.Value == kind).Key;

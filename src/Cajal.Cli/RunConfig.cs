@@ -10,16 +10,20 @@ namespace Cajal.Cli;
 /// <param name="BatchSize">Training batch size.</param>
 /// <param name="LearningRate">Learning rate.</param>
 /// <param name="Optimizer">Optimizer.</param>
+/// <param name="Schedule">Learning-rate schedule.</param>
 /// <param name="Seed">The run's seed.</param>
 /// <param name="Limit">The --limit given, or null.</param>
 /// <param name="TrainSamples">Training images used.</param>
 internal sealed record RunConfig(ModelKind Model, DatasetKind Dataset, int Epochs, int BatchSize, double LearningRate,
-    OptimizerKind Optimizer, ulong Seed, int? Limit, int TrainSamples)
+    OptimizerKind Optimizer, ScheduleKind Schedule, ulong Seed, int? Limit, int TrainSamples)
 {
     /// <summary>The checkpoint metadata key holding <see cref="ToJson"/>.</summary>
     public const string MetadataKey = "cajal-train.options";
 
-    /// <summary>The options a resumed run must repeat, as (option, value) pairs; epochs are left out (a resumed run may extend).</summary>
+    /// <summary>
+    /// The options a resumed run must repeat, as (option, value) pairs. Epochs are left out (a resumed run may extend)
+    /// unless the schedule is cosine, whose curve depends on them.
+    /// </summary>
     public IReadOnlyList<(string Option, string Value)> Fixed() =>
     [
         ("--model", ClassifierCatalog.Name(Model)),
@@ -27,6 +31,8 @@ internal sealed record RunConfig(ModelKind Model, DatasetKind Dataset, int Epoch
         ("--batch-size", BatchSize.ToString(CultureInfo.InvariantCulture)),
         ("--lr", LearningRate.ToString("R", CultureInfo.InvariantCulture)),
         ("--optimizer", ClassifierCatalog.Name(Optimizer)),
+        ("--schedule", ClassifierCatalog.Name(Schedule)),
+        .. Schedule == ScheduleKind.Cosine ? [("cosine schedule epochs", Epochs.ToString(CultureInfo.InvariantCulture))] : Array.Empty<(string, string)>(),
         ("--seed", Seed.ToString(CultureInfo.InvariantCulture)),
         ("--limit", Limit?.ToString(CultureInfo.InvariantCulture) ?? "none"),
         ("training images", TrainSamples.ToString(CultureInfo.InvariantCulture)),

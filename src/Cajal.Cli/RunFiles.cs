@@ -30,6 +30,7 @@ internal static class RunFiles
             json.WriteString("dataset", DatasetChoice.Name(config.Dataset));
             json.WriteNumber("seed", config.Seed);
             json.WriteString("optimizer", ClassifierCatalog.Name(config.Optimizer));
+            json.WriteString("schedule", ClassifierCatalog.Name(config.Schedule));
             json.WriteNumber("lr", config.LearningRate);
             json.WriteNumber("batch_size", config.BatchSize);
             json.WriteNumber("train_samples", config.TrainSamples);
@@ -70,6 +71,7 @@ internal static class RunFiles
             json.WriteNumber("train_samples", data.Train.Count);
             json.WriteNumber("test_samples", data.Test.Count);
             json.WriteString("optimizer", ClassifierCatalog.Name(config.Optimizer));
+            json.WriteString("schedule", ClassifierCatalog.Name(config.Schedule));
             json.WriteNumber("lr", config.LearningRate);
             json.WriteNumber("batch_size", config.BatchSize);
             json.WriteString("model_file", Path.Combine(runFolder, TrainRunner.ModelFileName));

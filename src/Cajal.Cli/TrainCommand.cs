@@ -11,6 +11,7 @@ namespace Cajal.Cli;
 /// <param name="BatchSize">Training batch size.</param>
 /// <param name="LearningRate">Learning rate.</param>
 /// <param name="Optimizer">Optimizer.</param>
+/// <param name="Schedule">Learning-rate schedule.</param>
 /// <param name="Seed">The one seed that the init, data and dropout generators derive from.</param>
 /// <param name="Threads">Kernel threads (Parallelism.MaxThreads), or null for all cores.</param>
 /// <param name="OutDirectory">The run folder, or null for runs/&lt;model&gt;-&lt;dataset&gt;-seed&lt;S&gt;.</param>
@@ -20,7 +21,7 @@ namespace Cajal.Cli;
 /// <param name="Plots">Write the PNG plots.</param>
 internal sealed record TrainOptions(
     ModelKind Model, DatasetKind? Dataset, string? DataDir, int? Epochs, int? BatchSize, double? LearningRate,
-    OptimizerKind? Optimizer, ulong Seed, int? Threads, string? OutDirectory, bool Resume, bool Json, int? Limit, bool Plots);
+    OptimizerKind? Optimizer, ScheduleKind Schedule, ulong Seed, int? Threads, string? OutDirectory, bool Resume, bool Json, int? Limit, bool Plots);
 
 /// <summary>Builds the <c>train</c> verb.</summary>
 internal static class TrainCommand
@@ -37,9 +38,11 @@ internal static class TrainCommand
         var data = new Option<string>("--data") { Description = $"Folder holding the dataset's IDX files (also ${Data.MnistFamily.DataVariable}, then /usr/share/datasets)", HelpName = "DIR" };
         var epochs = OptionParsing.OptionalPositiveInt("--epochs", "Epochs in all, counting a resumed run's (default: mlp 3, lenet 1, cnn 1 on a full dataset; mlp 10, lenet 10, cnn 3 on the embedded subset)");
         var batch = OptionParsing.OptionalPositiveInt("--batch-size", "Training batch size (default 64)");
-        var lr = OptionParsing.OptionalPositiveDouble("--lr", "Learning rate, constant (default: 0.05 with sgd, 0.001 with adam and adamw)");
+        var lr = OptionParsing.OptionalPositiveDouble("--lr", "Learning rate, or the starting rate of a schedule (default: 0.05 with sgd, 0.001 with adam and adamw)");
         var optimizer = OptionParsing.Choice("--optimizer", ClassifierCatalog.OptimizerNames,
             "Optimizer (default: sgd with momentum 0.9 for mlp and lenet, adam for cnn; adamw decays weights by 0.01)");
+        var schedule = OptionParsing.Choice("--schedule", ClassifierCatalog.ScheduleNames,
+            "Learning-rate schedule, stepped once per epoch (default constant): cosine anneals from --lr to 0 over --epochs");
         var seed = new Option<ulong>("--seed")
         {
             Description = "Seed of the run (printed); separate generators for initial weights, data order and dropout derive from it",
@@ -57,13 +60,13 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train an image classifier on Fashion-MNIST or MNIST; write metrics, plots, the model and a checkpoint")
         {
-            model, dataset, data, epochs, batch, lr, optimizer, seed, threads, output, resume, json, limit, noPlots,
+            model, dataset, data, epochs, batch, lr, optimizer, schedule, seed, threads, output, resume, json, limit, noPlots,
         };
         command.SetAction(parse =>
         {
             var options = new TrainOptions(
                 parse.GetValue(model) ?? DefaultModel, parse.GetValue(dataset), parse.GetValue(data), parse.GetValue(epochs),
-                parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(optimizer), parse.GetValue(seed), parse.GetValue(threads),
+                parse.GetValue(batch), parse.GetValue(lr), parse.GetValue(optimizer), parse.GetValue(schedule) ?? ScheduleKind.Constant, parse.GetValue(seed), parse.GetValue(threads),
                 parse.GetValue(output), parse.GetValue(resume), parse.GetValue(json), parse.GetValue(limit), !parse.GetValue(noPlots));
             return TrainRunner.Run(options, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, hooks);
         });

@@ -48,7 +48,7 @@ internal static class TrainRunner
             options.Epochs ?? (data.Kind == DatasetKind.Embedded ? defaults.EpochsEmbedded : defaults.EpochsFull),
             options.BatchSize ?? defaults.BatchSize,
             options.LearningRate ?? (options.Optimizer is null || optimizerKind == defaults.Optimizer ? defaults.LearningRate : DefaultLearningRate(optimizerKind)),
-            optimizerKind, options.Seed, options.Limit, data.Train.Count);
+            optimizerKind, options.Schedule, options.Seed, options.Limit, data.Train.Count);
 
         var runFolder = options.OutDirectory ?? Path.Combine("runs", $"{ClassifierCatalog.Name(config.Model)}-{DatasetChoice.Name(config.Dataset)}-seed{config.Seed}");
         ProbeRunFolder(runFolder);
@@ -70,7 +70,7 @@ internal static class TrainRunner
         var report = options.Json ? stderr : stdout;   // the header: on stdout unless stdout is kept for JSON
         report.WriteLine($"Training {ClassifierCatalog.Name(config.Model)} on {data.Title} ({data.Train.Count} training, {data.Test.Count} test images): {data.Reason}.");
         report.WriteLine(FormattableString.Invariant(
-            $"Seed {config.Seed} (separate generators for the initial weights, the data order and dropout); {Describe(config.Optimizer, config.LearningRate)}, batch {config.BatchSize}, {config.Epochs} epoch{(config.Epochs == 1 ? "" : "s")}, {Parallelism.MaxThreads} thread{(Parallelism.MaxThreads == 1 ? "" : "s")}."));
+            $"Seed {config.Seed} (separate generators for the initial weights, the data order and dropout); {Describe(config.Optimizer, config.LearningRate)}{(config.Schedule == ScheduleKind.Cosine ? " annealed to 0 by a cosine schedule" : "")}, batch {config.BatchSize}, {config.Epochs} epoch{(config.Epochs == 1 ? "" : "s")}, {Parallelism.MaxThreads} thread{(Parallelism.MaxThreads == 1 ? "" : "s")}."));
         report.WriteLine($"Run folder: {Path.GetFullPath(runFolder)}");
         if (data.Kind == DatasetKind.Embedded)
             report.WriteLine("The embedded subset is Fashion-MNIST data, © 2017 Zalando SE, MIT licence (LICENSE-Fashion-MNIST.txt in the tool package).");
@@ -84,7 +84,7 @@ internal static class TrainRunner
         var classes = data.Train.ClassNames;
         var model = ClassifierCatalog.Create(config.Model, classes.Count, init, dropout);
         var optimizer = ClassifierCatalog.CreateOptimizer(config.Optimizer, model.Parameters(), config.LearningRate);
-        var trainer = new Trainer(model, optimizer, new CrossEntropyLoss());
+        var trainer = new Trainer(model, optimizer, new CrossEntropyLoss(), ClassifierCatalog.CreateScheduler(config.Schedule, optimizer, config.Epochs));
         IImageDataset trainSet = config.Model == ModelKind.Cnn
             ? new TransformedDataset(data.Train, new RandomHorizontalFlip(0.5), dataGenerator)   // the CNN trains longer: augment
             : data.Train;

@@ -22,14 +22,33 @@ namespace Cajal.Kernels;
 /// </remarks>
 internal static class Convolution
 {
-    /// <summary>Upper bound on the elements of one chunk's column matrix (a chunk holds at least one image).</summary>
-    private const int MaxColumnElements = 1 << 21;
+    /// <summary>
+    /// Upper bound on the elements of one chunk's column matrix (a chunk holds at least one image): 1 MiB of floats,
+    /// so that im2col's output is still in the core's L2 cache when the GEMM packs it. Measured on the SmallCnn's
+    /// 32→32 3×3 layer at 28×28, batch 64, one core: 49 ms of CPU per forward with 8 MiB chunks, 23–27 ms with 1–2 MiB.
+    /// </summary>
+    internal const int MaxColumnElements = 1 << 18;
+
+    /// <summary>The weight gradient's partial sums: at most this many, whatever the thread count.</summary>
+    private const int MaxWeightPartials = 8;
 
     /// <summary>How many images go into one im2col chunk.</summary>
     private static int ChunkSize(ConvGeometry g)
     {
         long perImage = (long)g.InChannels * g.Taps * g.OutPlane;
         return (int)Math.Clamp(MaxColumnElements / Math.Max(perImage, 1), 1, Math.Max(g.Batch, 1));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(first, last) over the chunks [0, <paramref name="chunks"/>): split over the threads
+    /// when there are several chunks (each worker's GEMMs then run single-threaded on L2-resident columns), on the calling
+    /// thread otherwise (one chunk's GEMM then uses the threads). A chunk's result is the same either way.
+    /// </summary>
+    private static void ForChunks(int chunks, ConvGeometry g, Action<int, int> body)
+    {
+        long work = (long)g.Batch * g.OutChannels * g.OutPlane * g.GroupPatch;
+        if (chunks > 1) Partition.For(chunks, work, body);
+        else body(0, chunks);
     }
 
     /// <summary>
@@ -42,34 +61,37 @@ internal static class Convolution
         int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
         Debug.Assert(y.Length >= g.Batch * g.OutChannels * L);
         if (g.Batch == 0 || L == 0) return;
-        // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used is
-        // written before it is read, so rented arrays need no clearing.
-        var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
-        var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
-        try
+        ForChunks((g.Batch + nb - 1) / nb, g, (first, last) =>
         {
-            for (int n0 = 0; n0 < g.Batch; n0 += nb)
+            // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used
+            // is written before it is read, so rented arrays need no clearing.
+            var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
+            var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
+            try
             {
-                int count = Math.Min(nb, g.Batch - n0), ld = count * L;
-                Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
-                // With one image the (Cout, L) product is already the output's layout.
-                var target = count == 1 ? y : staging!;
-                int targetOffset = count == 1 ? n0 * g.OutChannels * L : 0;
-                for (int grp = 0; grp < g.Groups; grp++)
+                for (int chunk = first; chunk < last; chunk++)
                 {
-                    Gemm.Multiply(outG, ld, patch,
-                        w, wOffset + grp * outG * patch, patch, 1,
-                        columns, grp * patch * ld, ld, 1,
-                        target, targetOffset + grp * outG * ld, ld, accumulate: false);
+                    int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                    Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
+                    // With one image the (Cout, L) product is already the output's layout.
+                    var target = count == 1 ? y : staging!;
+                    int targetOffset = count == 1 ? n0 * g.OutChannels * L : 0;
+                    for (int grp = 0; grp < g.Groups; grp++)
+                    {
+                        Gemm.Multiply(outG, ld, patch,
+                            w, wOffset + grp * outG * patch, patch, 1,
+                            columns, grp * patch * ld, ld, 1,
+                            target, targetOffset + grp * outG * ld, ld, accumulate: false);
+                    }
+                    if (count > 1) Deinterleave(staging!, count, g.OutChannels, L, y, n0 * g.OutChannels * L);
                 }
-                if (count > 1) Deinterleave(staging!, count, g.OutChannels, L, y, n0 * g.OutChannels * L);
             }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(columns);
-            if (staging is not null) ArrayPool<T>.Shared.Return(staging);
-        }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(columns);
+                if (staging is not null) ArrayPool<T>.Shared.Return(staging);
+            }
+        });
         if (bias is not null) AddBias(y, bias, biasOffset, g.Batch, g.OutChannels, L);
     }
 
@@ -99,73 +121,99 @@ internal static class Convolution
             dx.AsSpan(0, g.Batch * g.InChannels * g.InPlane).Clear();
             return;
         }
-        // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used is
-        // written before it is read, so rented arrays need no clearing.
-        var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
-        var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
-        try
+        ForChunks((g.Batch + nb - 1) / nb, g, (first, last) =>
         {
-            for (int n0 = 0; n0 < g.Batch; n0 += nb)
+            var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
+            var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
+            try
             {
-                int count = Math.Min(nb, g.Batch - n0), ld = count * L;
-                var source = count == 1 ? dy : staging!;
-                int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
-                if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
-                for (int grp = 0; grp < g.Groups; grp++)
+                for (int chunk = first; chunk < last; chunk++)
                 {
-                    // W_gᵀ is W_g read with swapped strides: no copy.
-                    Gemm.Multiply(patch, ld, outG,
-                        w, wOffset + grp * outG * patch, 1, patch,
-                        source, sourceOffset + grp * outG * ld, ld, 1,
-                        columns, grp * patch * ld, ld, accumulate: false);
+                    int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                    var source = count == 1 ? dy : staging!;
+                    int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
+                    if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
+                    for (int grp = 0; grp < g.Groups; grp++)
+                    {
+                        // W_gᵀ is W_g read with swapped strides: no copy.
+                        Gemm.Multiply(patch, ld, outG,
+                            w, wOffset + grp * outG * patch, 1, patch,
+                            source, sourceOffset + grp * outG * ld, ld, 1,
+                            columns, grp * patch * ld, ld, accumulate: false);
+                    }
+                    Im2Col.Fold(columns, count, g, dx, n0 * g.InChannels * g.InPlane);
                 }
-                Im2Col.Fold(columns, count, g, dx, n0 * g.InChannels * g.InPlane);
             }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(columns);
-            if (staging is not null) ArrayPool<T>.Shared.Return(staging);
-        }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(columns);
+                if (staging is not null) ArrayPool<T>.Shared.Return(staging);
+            }
+        });
     }
 
     /// <summary>
     /// dw = ∂⟨conv(x, w), dy⟩/∂w for x (N, C, H, W) and dy (N, Cout, Hout, Wout), written to dw (Cout, C/G, kH, kW)
     /// from index 0 (overwritten).
     /// </summary>
+    /// <remarks>
+    /// The chunks are dealt, in order, into at most <see cref="MaxWeightPartials"/> fixed runs; each run accumulates its
+    /// chunks into its own partial sum (run 0 into dw itself), the runs go to the threads, and the partials are added
+    /// to dw in run order. The runs depend only on the shapes, so the result does not depend on the thread count.
+    /// </remarks>
     public static void BackwardWeight<T>(T[] x, int xOffset, T[] dy, int dyOffset, T[] dw, ConvGeometry g)
         where T : unmanaged, INumber<T>
     {
         int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
-        dw.AsSpan(0, g.OutChannels * patch).Clear();
+        int size = g.OutChannels * patch;
+        dw.AsSpan(0, size).Clear();
         if (g.Batch == 0 || L == 0) return;
-        // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used is
-        // written before it is read, so rented arrays need no clearing.
-        var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
-        var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
+        int chunks = (g.Batch + nb - 1) / nb, runs = Math.Min(chunks, MaxWeightPartials);
+        var partials = runs > 1 ? ArrayPool<T>.Shared.Rent((runs - 1) * size) : null;
         try
         {
-            for (int n0 = 0; n0 < g.Batch; n0 += nb)
+            if (partials is not null) partials.AsSpan(0, (runs - 1) * size).Clear();
+            ForChunks(runs, g, (firstRun, lastRun) =>
             {
-                int count = Math.Min(nb, g.Batch - n0), ld = count * L;
-                Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
-                var source = count == 1 ? dy : staging!;
-                int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
-                if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
-                for (int grp = 0; grp < g.Groups; grp++)
+                var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
+                var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
+                try
                 {
-                    // Xᵀ is X read with swapped strides.
-                    Gemm.Multiply(outG, patch, ld,
-                        source, sourceOffset + grp * outG * ld, ld, 1,
-                        columns, grp * patch * ld, 1, ld,
-                        dw, grp * outG * patch, patch, accumulate: true);
+                    for (int run = firstRun; run < lastRun; run++)
+                    {
+                        var sum = run == 0 ? dw : partials!;
+                        int sumOffset = run == 0 ? 0 : (run - 1) * size;
+                        int chunk0 = (int)((long)chunks * run / runs), chunk1 = (int)((long)chunks * (run + 1) / runs);
+                        for (int chunk = chunk0; chunk < chunk1; chunk++)
+                        {
+                            int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                            Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
+                            var source = count == 1 ? dy : staging!;
+                            int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
+                            if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
+                            for (int grp = 0; grp < g.Groups; grp++)
+                            {
+                                // Xᵀ is X read with swapped strides.
+                                Gemm.Multiply(outG, patch, ld,
+                                    source, sourceOffset + grp * outG * ld, ld, 1,
+                                    columns, grp * patch * ld, 1, ld,
+                                    sum, sumOffset + grp * outG * patch, patch, accumulate: true);
+                            }
+                        }
+                    }
                 }
-            }
+                finally
+                {
+                    ArrayPool<T>.Shared.Return(columns);
+                    if (staging is not null) ArrayPool<T>.Shared.Return(staging);
+                }
+            });
+            for (int run = 1; run < runs; run++)
+                TensorPrimitives.Add(dw.AsSpan(0, size), partials.AsSpan((run - 1) * size, size), dw.AsSpan(0, size));
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(columns);
-            if (staging is not null) ArrayPool<T>.Shared.Return(staging);
+            if (partials is not null) ArrayPool<T>.Shared.Return(partials);
         }
     }
 

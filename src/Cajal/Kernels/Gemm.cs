@@ -94,8 +94,8 @@ internal static partial class Gemm
         return GemmPath.Portable;
     }
 
-    /// <summary>Threads to use for m·n·k multiply-adds: 1 below <see cref="ParallelWork"/>, else Parallelism.MaxThreads.</summary>
+    /// <summary>Threads to use for m·n·k multiply-adds: 1 below <see cref="ParallelWork"/>, else <see cref="Parallelism.Available"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ThreadsFor(int m, int n, int k) =>
-        (long)m * n * k < ParallelWork ? 1 : Parallelism.MaxThreads;
+        (long)m * n * k < ParallelWork ? 1 : Parallelism.Available;
 }

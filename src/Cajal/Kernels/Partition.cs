@@ -8,11 +8,12 @@ internal static class Partition
 
     /// <summary>
     /// Runs <paramref name="body"/>(start, end) over [0, <paramref name="count"/>) in at most
-    /// <see cref="Parallelism.MaxThreads"/> chunks; items must write disjoint memory.
+    /// <see cref="Parallelism.Available"/> chunks; items must write disjoint memory. Kernels that the body calls run
+    /// single-threaded on the worker (no nested parallelism).
     /// </summary>
     public static void For(int count, long totalWork, Action<int, int> body)
     {
-        int threads = Math.Min(Parallelism.MaxThreads, count);
+        int threads = Math.Min(Parallelism.Available, count);
         if (threads <= 1 || totalWork < MinParallelWork)
         {
             if (count > 0) body(0, count);
@@ -22,7 +23,17 @@ internal static class Partition
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             int start = t * chunk, end = Math.Min(count, start + chunk);
-            if (start < end) body(start, end);
+            if (start >= end) return;
+            bool outer = Parallelism.InWorker;   // false: Parallel.For may also run an item on the calling thread
+            Parallelism.InWorker = true;
+            try
+            {
+                body(start, end);
+            }
+            finally
+            {
+                Parallelism.InWorker = outer;
+            }
         });
     }
 }

@@ -9,13 +9,13 @@ public sealed partial class Tensor
     {
         RequireFloat(name);
         var x = Contiguous();
-        var output = EmptyLike(this);
+        var output = UninitializedLike(this);
         if (DType == DType.Float32) f32(x.Span<float>(), output.Span<float>());
         else f64(x.Span<double>(), output.Span<double>());
         return Autograd.Record(output, name, [this], g =>
         {
             var gc = g.Contiguous();
-            var dx = EmptyLike(x);
+            var dx = UninitializedLike(x);
             if (DType == DType.Float32) b32(x.Span<float>(), gc.Span<float>(), dx.Span<float>());
             else b64(x.Span<double>(), gc.Span<double>(), dx.Span<double>());
             return [dx];
@@ -44,7 +44,7 @@ public sealed partial class Tensor
         {
             // d/dx = 1 where y > 0, else 0: one fused pass over (y, g), no mask tensor.
             var gc = g.Contiguous();
-            var dx = EmptyLike(y);
+            var dx = UninitializedLike(y);
             if (DType == DType.Float32) Kernels.Activations.ReluBackward(y.Span<float>(), gc.Span<float>(), dx.Span<float>());
             else Kernels.Activations.ReluBackward(y.Span<double>(), gc.Span<double>(), dx.Span<double>());
             return [dx];

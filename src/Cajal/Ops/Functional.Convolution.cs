@@ -176,7 +176,7 @@ public static partial class Functional
     /// <summary>conv(x, w) + b for contiguous operands, into a new tensor of <paramref name="outDims"/>.</summary>
     private static Tensor ConvForwardTensor(Tensor x, Tensor w, Tensor? b, int[] outDims, ConvGeometry g)
     {
-        var y = Tensor.Empty((int[])outDims.Clone(), x.DType);
+        var y = Tensor.Uninitialized((int[])outDims.Clone(), x.DType);
         if (x.DType == DType.Float32)
             Convolution.Forward(x.Array<float>(), x.Offset, w.Array<float>(), w.Offset, b?.Array<float>(), b?.Offset ?? 0, y.Array<float>(), g);
         else
@@ -187,7 +187,7 @@ public static partial class Functional
     /// <summary>The input gradient of conv for contiguous dy and w, into a new tensor of <paramref name="inDims"/>.</summary>
     private static Tensor ConvInputGradTensor(Tensor dy, Tensor w, int[] inDims, ConvGeometry g)
     {
-        var dx = Tensor.Empty((int[])inDims.Clone(), dy.DType);
+        var dx = Tensor.Uninitialized((int[])inDims.Clone(), dy.DType);
         if (dy.DType == DType.Float32)
             Convolution.BackwardInput(dy.Array<float>(), dy.Offset, w.Array<float>(), w.Offset, dx.Array<float>(), g);
         else
@@ -198,7 +198,7 @@ public static partial class Functional
     /// <summary>The weight gradient of conv for contiguous x and dy, into a new tensor of <paramref name="weightDims"/>.</summary>
     private static Tensor ConvWeightGradTensor(Tensor x, Tensor dy, int[] weightDims, ConvGeometry g)
     {
-        var dw = Tensor.Empty((int[])weightDims.Clone(), x.DType);
+        var dw = Tensor.Uninitialized((int[])weightDims.Clone(), x.DType);
         if (x.DType == DType.Float32)
             Convolution.BackwardWeight(x.Array<float>(), x.Offset, dy.Array<float>(), dy.Offset, dw.Array<float>(), g);
         else

@@ -96,7 +96,7 @@ public static partial class Functional
     private static Tensor NormalizeFused(string op, Tensor input, Tensor xc, int n, int c, int l, double[] mean, double[] variance,
         Tensor? weight, Tensor? bias, bool training, double eps)
     {
-        var output = Tensor.Empty(input.Shape.ToArray(), input.DType);
+        var output = Tensor.Uninitialized(input.Shape.ToArray(), input.DType);
         Func<Tensor, Tensor?[]> backward;
         if (input.DType == DType.Float32) backward = Run<float>();
         else backward = Run<double>();

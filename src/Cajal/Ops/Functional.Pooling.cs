@@ -38,8 +38,8 @@ public static partial class Functional
         var (x, unbatched, g) = PoolSetup(op, input, kernelSize, stride, padding, dilation, ceilMode);
         var xc = x.Contiguous();
         int[] outDims = [x.Size(0), x.Size(1), g.OutHeight, g.OutWidth];
-        var values = Tensor.Empty(outDims, x.DType);
-        var indices = Tensor.Empty((int[])outDims.Clone(), DType.Int64);
+        var values = Tensor.Uninitialized(outDims, x.DType);
+        var indices = Tensor.Uninitialized((int[])outDims.Clone(), DType.Int64);
         var idx = indices.Array<long>();
         bool twoByTwo = Pooling.IsTwoByTwo(g);   // the common MaxPool2d(2): a fast path with the same results
         if (twoByTwo && x.DType == DType.Float32) Pooling.MaxForwardTwoByTwo(xc.Array<float>(), xc.Offset, values.Array<float>(), idx, g);
@@ -85,7 +85,7 @@ public static partial class Functional
         int divisor = divisorOverride ?? 0;
         var (x, unbatched, g) = PoolSetup(op, input, kernelSize, stride, padding, null, ceilMode);
         var xc = x.Contiguous();
-        var output = Tensor.Empty([x.Size(0), x.Size(1), g.OutHeight, g.OutWidth], x.DType);
+        var output = Tensor.Uninitialized([x.Size(0), x.Size(1), g.OutHeight, g.OutWidth], x.DType);
         bool twoByTwo = Pooling.IsTwoByTwo(g);   // no padding and whole windows: countIncludePad makes no difference
         if (twoByTwo && x.DType == DType.Float32) Pooling.AvgForwardTwoByTwo(xc.Array<float>(), xc.Offset, output.Array<float>(), g, divisor);
         else if (twoByTwo) Pooling.AvgForwardTwoByTwo(xc.Array<double>(), xc.Offset, output.Array<double>(), g, divisor);
@@ -127,7 +127,7 @@ public static partial class Functional
         var x = unbatched ? input.Unsqueeze(0) : input;
         int n = x.Size(0), c = x.Size(1), h = x.Size(2), w = x.Size(3), planes = n * c;
         var xc = x.Contiguous();
-        var output = Tensor.Empty([n, c, oh, ow], x.DType);
+        var output = Tensor.Uninitialized([n, c, oh, ow], x.DType);
         if (x.DType == DType.Float32) Pooling.AdaptiveAvgForward(xc.Array<float>(), xc.Offset, output.Array<float>(), planes, h, w, oh, ow);
         else Pooling.AdaptiveAvgForward(xc.Array<double>(), xc.Offset, output.Array<double>(), planes, h, w, oh, ow);
 

@@ -33,7 +33,7 @@ public sealed partial class Tensor
     {
         CheckSameDType(a, b, name);
         var dims = Shape.Broadcast(a._dims, b._dims, name);
-        var output = Empty(dims, a.DType);
+        var output = Uninitialized(dims, a.DType);
         var sa = a.BroadcastStrides(dims);
         var sb = b.BroadcastStrides(dims);
         switch (a.DType)
@@ -53,13 +53,13 @@ public sealed partial class Tensor
     {
         if (op == UnaryOp.Neg && DType == DType.Int64)
         {
-            var r = EmptyLike(this);
+            var r = UninitializedLike(this);
             Elementwise.NegateInteger(Contiguous().Span<long>(), r.Span<long>());
             return r;
         }
         RequireFloat(name);
         var src = Contiguous();
-        var output = EmptyLike(this);
+        var output = UninitializedLike(this);
         if (DType == DType.Float32) Elementwise.Unary(op, src.Span<float>(), output.Span<float>());
         else Elementwise.Unary(op, src.Span<double>(), output.Span<double>());
         return output;
@@ -272,7 +272,7 @@ public sealed partial class Tensor
         var c = condition.To(x.DType).Detach().Expand(dims).Contiguous();
         var a = x.Detach().Expand(dims).Contiguous();
         var b = y.Detach().Expand(dims).Contiguous();
-        var output = Empty(dims, x.DType);
+        var output = Uninitialized(dims, x.DType);
         switch (x.DType)
         {
             case DType.Float32: Elementwise.Where(c.Span<float>(), a.Span<float>(), b.Span<float>(), output.Span<float>()); break;

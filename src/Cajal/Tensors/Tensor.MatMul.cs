@@ -34,7 +34,7 @@ public sealed partial class Tensor
         int m = a._dims[^2], k = a._dims[^1], n = b._dims[^1];
         var batch = Shape.Broadcast(a._dims.AsSpan(0, a.Rank - 2), b._dims.AsSpan(0, b.Rank - 2), "MatMul");
         var outDims = (int[])[.. batch, m, n];
-        var output = Empty(outDims, a.DType);
+        var output = Uninitialized(outDims, a.DType);
         var ae = a.Detach().Expand([.. batch, m, k]);
         var be = b.Detach().Expand([.. batch, k, n]);
         int batchCount = Shape.Wrap(batch).Count;

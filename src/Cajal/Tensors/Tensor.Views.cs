@@ -20,7 +20,7 @@ public sealed partial class Tensor
     /// <summary>A copy with its own contiguous storage; gradients flow back to this tensor.</summary>
     public Tensor Clone()
     {
-        var result = EmptyLike(this);
+        var result = UninitializedLike(this);
         result.CopyRaw(this);
         return Autograd.Record(result, "Clone", [this], g => [g]);
     }
@@ -33,7 +33,7 @@ public sealed partial class Tensor
     {
         if (dtype == DType) return this;
         var src = Contiguous();
-        var result = Empty((int[])_dims.Clone(), dtype);
+        var result = Uninitialized((int[])_dims.Clone(), dtype);
         switch (DType, dtype)
         {
             case (DType.Float32, DType.Float64): Kernels.Copy.Convert<float, double>(src.Span<float>(), result.Span<double>()); break;
@@ -296,7 +296,7 @@ public sealed partial class Tensor
         var outDims = new List<int>(_dims[..d]);
         outDims.AddRange(index.Dims);
         outDims.AddRange(_dims[(d + 1)..]);
-        var result = Empty([.. outDims], DType);
+        var result = Uninitialized([.. outDims], DType);
         // Copy slice by slice: result viewed as (…, len(idx), …) along d.
         var flatView = result.ViewOf([.. _dims[..d], idx.Length, .. _dims[(d + 1)..]],
             Shape.ContiguousStrides([.. _dims[..d], idx.Length, .. _dims[(d + 1)..]]), 0);
@@ -347,7 +347,7 @@ public sealed partial class Tensor
         }
         var dims = (int[])first._dims.Clone();
         dims[d] = total;
-        var result = Empty(dims, first.DType);
+        var result = Uninitialized(dims, first.DType);
         var offsets = new int[tensors.Count];
         int offset = 0;
         for (int k = 0; k < tensors.Count; k++)

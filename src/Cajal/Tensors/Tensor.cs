@@ -124,6 +124,44 @@ public sealed partial class Tensor
 
     internal static Tensor EmptyLike(Tensor t) => Empty((int[])t._dims.Clone(), t.DType);
 
+    /// <summary>
+    /// Allocates a contiguous tensor whose elements are left as they are in memory: only for outputs that a kernel
+    /// then writes completely. Skipping the clear saves a pass over every large activation (and the clearing of
+    /// fresh large-object-heap pages) per op.
+    /// </summary>
+    /// <remarks>
+    /// With the environment variable <c>CAJAL_POISON_UNINITIALIZED=1</c> the elements are filled with NaN
+    /// (Int64: <see cref="PoisonInt64"/>) instead, so that a kernel that misses an element shows up in the tests.
+    /// </remarks>
+    internal static Tensor Uninitialized(int[] dims, DType dtype)
+    {
+        int n = Shape.Wrap(dims).Count;
+        Array storage = dtype switch
+        {
+            DType.Float32 => Allocate<float>(n, float.NaN),
+            DType.Float64 => Allocate<double>(n, double.NaN),
+            DType.Int64 => Allocate<long>(n, PoisonInt64),
+            _ => throw new ArgumentException($"Unknown dtype {dtype}."),
+        };
+        return new Tensor(storage, dims, dtype);
+    }
+
+    /// <inheritdoc cref="Uninitialized(int[], DType)"/>
+    internal static Tensor UninitializedLike(Tensor t) => Uninitialized((int[])t._dims.Clone(), t.DType);
+
+    /// <summary>The Int64 poison value of <see cref="Uninitialized"/> under CAJAL_POISON_UNINITIALIZED=1.</summary>
+    internal const long PoisonInt64 = long.MinValue + 0x5A5A;
+
+    /// <summary>Whether <see cref="Uninitialized"/> fills with poison (read once, at start-up).</summary>
+    internal static readonly bool PoisonUninitialized = Environment.GetEnvironmentVariable("CAJAL_POISON_UNINITIALIZED") == "1";
+
+    private static T[] Allocate<T>(int n, T poison) where T : unmanaged
+    {
+        var array = GC.AllocateUninitializedArray<T>(n);
+        if (PoisonUninitialized) array.AsSpan().Fill(poison);
+        return array;
+    }
+
     /// <summary>The value of a one-element tensor, converted to double.</summary>
     public double Item()
     {

@@ -11,6 +11,7 @@ public class TrainUsageTests
     [InlineData("train", "--lr", "0")]
     [InlineData("train", "--lr", "nan")]
     [InlineData("train", "--optimizer", "lbfgs")]
+    [InlineData("train", "--schedule", "linear")]
     [InlineData("train", "--threads", "0")]
     [InlineData("train", "--seed", "-3")]
     [InlineData("train", "--limit", "x")]

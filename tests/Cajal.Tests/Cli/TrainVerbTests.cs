@@ -122,6 +122,31 @@ public sealed class TrainVerbTests
         Assert.Single(other.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Fact]
+    public void A_cosine_schedule_anneals_the_rate_each_epoch_and_fixes_the_epoch_count_for_resuming()
+    {
+        using var dir = new TempFolder();
+        var run = CliRunner.Run(Quick(dir.Path, epochs: 3, more: ["--no-plots", "--schedule", "cosine", "--json"]));
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("SGD lr 0.05 momentum 0.9 annealed to 0 by a cosine schedule", run.Stderr);
+        using (var json = JsonDocument.Parse(run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]))
+            Assert.Equal("cosine", json.RootElement.GetProperty("schedule").GetString());
+        // The rate of epoch e (1-based) is 0.05·(1 + cos(π(e−1)/3))/2: 0.05, 0.0375, 0.0125.
+        var rates = File.ReadAllLines(dir["metrics.csv"]).Skip(1).Select(l => double.Parse(l.Split(',')[5], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(3, rates.Length);
+        for (int e = 0; e < 3; e++)
+            Assert.Equal(0.05 * (1 + Math.Cos(Math.PI * e / 3)) / 2, rates[e], 12);
+
+        // Its curve depends on the epoch count, so a resume may not change it (a constant rate may: see the test above).
+        var longer = CliRunner.Run(Quick(dir.Path, epochs: 4, more: ["--no-plots", "--schedule", "cosine", "--resume"]));
+        Assert.Equal(1, longer.ExitCode);
+        Assert.Contains("cosine schedule epochs: checkpoint 3, now 4", longer.Stderr);
+        var constant = CliRunner.Run(Quick(dir.Path, epochs: 3, more: ["--no-plots", "--resume"]));
+        Assert.Equal(1, constant.ExitCode);
+        Assert.Contains("--schedule: checkpoint cosine, now constant", constant.Stderr);
+    }
+
     /// <summary>Cancels the run's token at the first step of the given epoch, as Ctrl-C would.</summary>
     private sealed class CancelAt(int epoch, CancellationTokenSource source) : ITrainerCallback
     {
