@@ -71,7 +71,10 @@ public sealed class YoloTargets
     internal static YoloTargets BuildChecked(IReadOnlyList<(int Height, int Width)> grids, IReadOnlyList<(double Width, double Height)> anchors,
         IReadOnlyList<IReadOnlyList<int>> masks, double inputWidth, double inputHeight, IReadOnlyList<IReadOnlyList<GroundTruthBox>> boxes)
     {
-        var held = new Dictionary<(int Scale, int Image, int Anchor, int J, int I), Builder>();
+        // A position is keyed by its scale and its index ((b·A + a)·H + j)·W + i, so sorting the keys sorts by
+        // scale, image, anchor, row and column.
+        var slot = new Dictionary<long, int>();
+        var entries = new List<Builder>();
         for (int b = 0; b < boxes.Count; b++)
         {
             var list = boxes[b];
@@ -87,8 +90,13 @@ public sealed class YoloTargets
                     double fx = box.Cx * gw, fy = box.Cy * gh;   // float64 product, then floor
                     int i = Math.Min((int)Math.Floor(fx), gw - 1);
                     int j = Math.Min((int)Math.Floor(fy), gh - 1);
-                    var key = (s, b, a, j, i);
-                    if (!held.TryGetValue(key, out var entry)) held[key] = entry = new Builder();
+                    long key = ((long)s << 40) | (long)(((b * masks[s].Count + a) * gh + j) * gw + i);
+                    if (!slot.TryGetValue(key, out int e))
+                    {
+                        slot[key] = e = entries.Count;
+                        entries.Add(new Builder { Key = key, Image = b, Scale = s, Anchor = a, CellX = i, CellY = j });
+                    }
+                    var entry = entries[e];
                     // The last box wins the coordinates and λ; the class set is the union.
                     entry.Box = t;
                     entry.AnchorGlobal = k;
@@ -101,13 +109,15 @@ public sealed class YoloTargets
                 }
             }
         }
-        var positives = held.OrderBy(p => p.Key).Select(p =>
+        entries.Sort((x, y) => x.Key.CompareTo(y.Key));
+        var positives = new YoloPositive[entries.Count];
+        for (int q = 0; q < positives.Length; q++)
         {
-            var (s, b, a, j, i) = p.Key;
-            var e = p.Value;
+            var e = entries[q];
             e.Classes.Sort();
-            return new YoloPositive(b, s, a, e.AnchorGlobal, i, j, e.Box, e.Gx, e.Gy, e.Gw, e.Gh, e.Lambda, e.Classes.AsReadOnly());
-        }).ToArray();
+            positives[q] = new YoloPositive(e.Image, e.Scale, e.Anchor, e.AnchorGlobal, e.CellX, e.CellY, e.Box,
+                e.Gx, e.Gy, e.Gw, e.Gh, e.Lambda, e.Classes.AsReadOnly());
+        }
         return new YoloTargets(positives, boxes.Count, [.. grids]);
     }
 
@@ -120,7 +130,8 @@ public sealed class YoloTargets
 
     private sealed class Builder
     {
-        public int Box, AnchorGlobal;
+        public long Key;
+        public int Image, Scale, Anchor, CellX, CellY, Box, AnchorGlobal;
         public double Gx, Gy, Gw, Gh, Lambda;
         public List<int> Classes { get; } = [];
     }

@@ -98,6 +98,9 @@ internal static class YoloValidation
             for (int t = 0; t < list.Count; t++)
             {
                 var box = list[t];
+                if (double.IsFinite(box.Cx) && double.IsFinite(box.Cy) && box.Cx >= 0 && box.Cx <= 1 && box.Cy >= 0 && box.Cy <= 1
+                    && box.W > 0 && box.W <= 1 && box.H > 0 && box.H <= 1 && box.Class >= 0 && box.Class < numClasses)
+                    continue;   // valid: no message to build
                 string where = $"{op}: box {t} of image {b} {box}";
                 if (!double.IsFinite(box.Cx) || !double.IsFinite(box.Cy) || !double.IsFinite(box.W) || !double.IsFinite(box.H))
                     throw new ArgumentException($"{where} is not finite.", nameof(boxes));
