@@ -39,7 +39,7 @@ internal static class DetectCommand
 
     public static Command Create()
     {
-        var epochs = OptionParsing.PositiveInt("--epochs", DefaultEpochs, $"Epochs over the training images (default {DefaultEpochs})");
+        var epochs = OptionParsing.PositiveInt("--epochs", DefaultEpochs, "Epochs over the training images");
         var variant = OptionParsing.Choice("--variant", VariantNames,
             "The YOLOv3 loss_xy form (default keras): keras = BCE on the offset logits; darknet = squared error on their sigmoids");
         var seed = new Option<ulong>("--seed")
@@ -53,9 +53,10 @@ internal static class DetectCommand
         var output = new Option<string>("--out") { Description = "Run folder (default runs/detect-<variant>-seed<S>)", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "End stdout with one JSON object (map50, ap50 per class, epochs, seconds, seed, variant, run, …) instead of the table" };
         var threads = OptionParsing.OptionalPositiveInt("--threads", "Threads for the kernels (default: all cores); results do not depend on it");
-        var train = OptionParsing.PositiveInt("--train-images", DefaultTrainImages, $"Generated training images (default {DefaultTrainImages})");
-        var test = OptionParsing.PositiveInt("--test-images", DefaultTestImages, $"Generated held-out images that mAP is measured on (default {DefaultTestImages})");
-        var batch = OptionParsing.PositiveInt("--batch-size", DefaultBatchSize, $"Training batch size (default {DefaultBatchSize})");
+        var train = OptionParsing.PositiveInt("--train-images", DefaultTrainImages, "Generated training images");
+        var test = OptionParsing.PositiveInt("--test-images", DefaultTestImages, "Generated held-out images that mAP is measured on");
+        var batch = OptionParsing.PositiveInt("--batch-size", DefaultBatchSize, "Training batch size");
+        foreach (var option in new[] { epochs, train, test, batch }) option.HelpName = "N";
         var lr = OptionParsing.OptionalPositiveDouble("--lr", FormattableString.Invariant($"Adam's peak learning rate, warmed up then cosine-decayed (default {DefaultLearningRate})"));
 
         var command = new Command("detect-demo",
