@@ -1,8 +1,41 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Cajal.Kernels;
 
 /// <summary>Strided copies and conversions.</summary>
 internal static class Copy
 {
+    /// <summary>
+    /// dst[..n] = src[..n] for the short runs of the convolution and GEMM packing loops (a row of an image, a panel row):
+    /// whole vectors, the last one overlapping the one before, instead of a call to the general memmove, whose set-up
+    /// cost is most of the work at these lengths. Source and destination must not overlap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Short<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged
+    {
+        int n = src.Length;
+        if ((uint)n > (uint)dst.Length) throw new ArgumentException("Copy.Short: the destination is shorter than the source.");
+        ref T s = ref MemoryMarshal.GetReference(src);
+        ref T d = ref MemoryMarshal.GetReference(dst);
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && n >= Vector256<T>.Count)
+        {
+            int width = Vector256<T>.Count, i = 0;
+            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && n >= Vector512<T>.Count)
+            {
+                width = Vector512<T>.Count;
+                for (; i <= n - width; i += width) Vector512.LoadUnsafe(ref s, (nuint)i).StoreUnsafe(ref d, (nuint)i);
+                if (i < n) Vector512.LoadUnsafe(ref s, (nuint)(n - width)).StoreUnsafe(ref d, (nuint)(n - width));
+                return;
+            }
+            for (; i <= n - width; i += width) Vector256.LoadUnsafe(ref s, (nuint)i).StoreUnsafe(ref d, (nuint)i);
+            if (i < n) Vector256.LoadUnsafe(ref s, (nuint)(n - width)).StoreUnsafe(ref d, (nuint)(n - width));
+            return;
+        }
+        for (int i = 0; i < n; i++) Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i);
+    }
+
     /// <summary>dst[view] = src[view] for two views of the same shape (dims).</summary>
     public static void Strided<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, int[] dims)
     {

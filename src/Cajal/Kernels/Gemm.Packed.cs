@@ -321,10 +321,9 @@ internal static partial class Gemm
     {
         if (widthStride == 1 && valid == width)
         {
-            // Contiguous along the width (row-major B, or transposed A): copy whole rows of the panel.
-            uint bytes = (uint)(width * sizeof(T));
+            // Contiguous along the width (row-major B, or transposed A): copy whole rows of the panel, in vectors.
             for (int p = 0; p < depth; p++)
-                Unsafe.CopyBlockUnaligned(dst + (nint)p * width, src + (nint)p * depthStride, bytes);
+                Copy.Short(new ReadOnlySpan<T>(src + (nint)p * depthStride, width), new Span<T>(dst + (nint)p * width, width));
             return;
         }
         if (depthStride == 1 && valid == width && Avx2.IsSupported && (long)(width - 1) * widthStride <= int.MaxValue

@@ -78,13 +78,14 @@ internal static class Im2Col
                     row.Clear();
                     continue;
                 }
-                row[..owLo].Clear();
-                row[owHi..].Clear();
+                // The padding columns: a few elements at most, so a loop rather than a call.
+                for (int ow = 0; ow < owLo; ow++) row[ow] = T.Zero;
+                for (int ow = owHi; ow < wout; ow++) row[ow] = T.Zero;
                 if (owLo == owHi) continue;   // this tap reads only padding on this row (src may lie before the array)
                 int src = plane + ih * g.InWidth + iwBase;
                 if (sw == 1)
                 {
-                    input.AsSpan(src + owLo, owHi - owLo).CopyTo(row[owLo..owHi]);
+                    Copy.Short<T>(input.AsSpan(src + owLo, owHi - owLo), row[owLo..owHi]);
                 }
                 else
                 {

@@ -7,6 +7,29 @@ public class CopyAndSpecialKernelTests
 {
     private static readonly int MaxLength = ElementwiseKernelTests.MaxLength;
 
+    [Fact]
+    public void Short_copies_every_length_and_offset_and_touches_nothing_else()
+    {
+        static void Run<T>(Func<int, T> value) where T : unmanaged, IEquatable<T>
+        {
+            for (int n = 0; n <= MaxLength; n++)
+                for (int srcOffset = 0; srcOffset < 3; srcOffset++)
+                    for (int dstOffset = 0; dstOffset < 3; dstOffset++)
+                    {
+                        var src = Enumerable.Range(0, n + srcOffset + 2).Select(value).ToArray();
+                        var dst = Enumerable.Range(0, n + dstOffset + 2).Select(i => value(-1 - i)).ToArray();
+                        var expected = (T[])dst.Clone();
+                        for (int i = 0; i < n; i++) expected[dstOffset + i] = src[srcOffset + i];   // the reference: one by one
+                        Copy.Short<T>(src.AsSpan(srcOffset, n), dst.AsSpan(dstOffset, n));
+                        Assert.True(expected.AsSpan().SequenceEqual(dst), $"{typeof(T).Name} n {n} offsets {srcOffset}/{dstOffset}");
+                    }
+        }
+        Run(i => (float)i + 0.5f);
+        Run(i => (double)i - 0.25);
+        Run(i => (long)i * 3);
+        Assert.Throws<ArgumentException>(() => Copy.Short<float>(new float[5], new float[4]));
+    }
+
     /// <summary>Reference: walk every index of dims and copy element by element.</summary>
     private static void ReferenceCopy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, int[] dims)
     {
