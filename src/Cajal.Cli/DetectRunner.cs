@@ -96,7 +96,7 @@ internal static class DetectRunner
             double xy = 0, wh = 0, conf = 0, cls = 0;
             for (int step = 0; step < stepsPerEpoch; step++)
             {
-                var batch = indices.AsSpan(step * options.BatchSize, Math.Min(options.BatchSize, indices.Length - step * options.BatchSize)).ToArray();
+                var batch = indices[(step * options.BatchSize)..Math.Min(indices.Length, (step + 1) * options.BatchSize)];
                 var result = lossFn.Forward(model.ForwardScales(train.Images(batch)), train.Boxes(batch));
                 double total = result.Total.Item();
                 if (!double.IsFinite(total))

@@ -15,7 +15,7 @@ internal static class ShapeCanvas
         for (int c = 0; c < 3; c++)
         {
             float tint = (float)(grey + 24 * (rng.NextDouble() - 0.5));
-            canvas.AsSpan(c * plane, plane).Fill(tint);
+            Array.Fill(canvas, tint, c * plane, plane);
         }
 
         int wanted = (int)rng.NextInt64(options.MinObjects, options.MaxObjects + 1);
