@@ -34,18 +34,29 @@ public sealed partial class Tensor
         CheckSameDType(a, b, name);
         var dims = Shape.Broadcast(a._dims, b._dims, name);
         var output = Uninitialized(dims, a.DType);
-        var sa = a.BroadcastStrides(dims);
-        var sb = b.BroadcastStrides(dims);
+        if (op == BinaryOp.Pow && a.DType == DType.Int64) throw new ArgumentException($"{name}: not supported for Int64 tensors.");
         switch (a.DType)
         {
-            case DType.Float32: Elementwise.BinaryStrided(op, a.Array<float>(), a.Offset, sa, b.Array<float>(), b.Offset, sb, output.Array<float>(), dims); break;
-            case DType.Float64: Elementwise.BinaryStrided(op, a.Array<double>(), a.Offset, sa, b.Array<double>(), b.Offset, sb, output.Array<double>(), dims); break;
-            default:
-                if (op == BinaryOp.Pow) throw new ArgumentException($"{name}: not supported for Int64 tensors.");
-                Elementwise.BinaryStrided(op, a.Array<long>(), a.Offset, sa, b.Array<long>(), b.Offset, sb, output.Array<long>(), dims);
-                break;
+            case DType.Float32: Run<float>(); break;
+            case DType.Float64: Run<double>(); break;
+            default: Run<long>(); break;
         }
         return output;
+
+        void Run<T>() where T : unmanaged, System.Numerics.INumber<T>
+        {
+            // Contiguous operands that are not broadcast, or broadcast from one element, need no index walk: the common
+            // case, whose walker set-up would cost more than the arithmetic on small tensors.
+            int count = output.Count;
+            if (a.IsContiguous && b.IsContiguous)
+            {
+                var d = output.Span<T>();
+                if (a.Count == count && b.Count == count) { Elementwise.Binary(op, a.Span<T>(), b.Span<T>(), d); return; }
+                if (a.Count == count && b.Count == 1) { Elementwise.Binary(op, a.Span<T>(), b.Array<T>()[b.Offset], d); return; }
+                if (a.Count == 1 && b.Count == count) { Elementwise.Binary(op, a.Array<T>()[a.Offset], b.Span<T>(), d); return; }
+            }
+            Elementwise.BinaryStrided(op, a.Array<T>(), a.Offset, a.BroadcastStrides(dims), b.Array<T>(), b.Offset, b.BroadcastStrides(dims), output.Array<T>(), dims);
+        }
     }
 
     /// <summary>out = op(x) element-wise; no recording.</summary>
