@@ -44,6 +44,7 @@ public static class Program
         root.Subcommands.Add(DownloadCommand.Create());
         root.Subcommands.Add(ParityCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(DetectCommand.Create());
         root.Subcommands.Add(Bench.BenchCommand.Create());
 
         var parse = root.Parse(args);
@@ -87,7 +88,7 @@ public static class Program
     }
 
     private static string UsageHint(Command command) => command is RootCommand
-        ? "Usage: cajal <verb> [options]; verbs: demo, train, eval, predict, download, parity, inspect, bench. Run 'cajal --help' for more."
+        ? "Usage: cajal <verb> [options]; verbs: demo, train, eval, predict, download, parity, inspect, bench, detect-demo. Run 'cajal --help' for more."
         : $"Usage: cajal {string.Join(' ', [command.Name, .. command.Arguments.Select(a => $"<{a.Name}>")])} [options]. " +
           $"Run 'cajal {command.Name} --help' for the options.";
 }
