@@ -23,13 +23,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var seed = new Option<ulong>("--seed")
-        {
-            Description = "Seed of the generator that draws the initial weights (printed with the results)",
-            DefaultValueFactory = _ => 1,
-            CustomParser = result => OptionParsing.ParseToken(result, 1UL, "a whole number from 0 to 2^64 − 1",
-                text => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null),
-        };
+        var seed = OptionParsing.Seed("Seed of the generator that draws the initial weights (printed with the results)");
         var hidden = OptionParsing.PositiveInt("--hidden", ArticleData.DefaultHidden, "Number of hidden neurons");
         var iterations = OptionParsing.PositiveInt("--iterations", ArticleData.DefaultIterations, "Number of full-batch training iterations");
         var lr = new Option<double>("--lr")

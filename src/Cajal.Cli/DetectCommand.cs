@@ -42,14 +42,7 @@ internal static class DetectCommand
         var epochs = OptionParsing.PositiveInt("--epochs", DefaultEpochs, "Epochs over the training images");
         var variant = OptionParsing.Choice("--variant", VariantNames,
             "The YOLOv3 loss_xy form (default keras): keras = BCE on the offset logits; darknet = squared error on their sigmoids");
-        var seed = new Option<ulong>("--seed")
-        {
-            Description = "Seed of the run (printed); the images, the initial weights and the batch order derive from it",
-            DefaultValueFactory = _ => 1,
-            HelpName = "S",
-            CustomParser = result => OptionParsing.ParseToken(result, 1UL, "a whole number from 0 to 2^64 − 1",
-                text => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null),
-        };
+        var seed = OptionParsing.Seed("Seed of the run (printed); the images, the initial weights and the batch order derive from it");
         var output = new Option<string>("--out") { Description = "Run folder (default runs/detect-<variant>-seed<S>)", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "End stdout with one JSON object (map50, ap50 per class, epochs, seconds, seed, variant, run, …) instead of the table" };
         var threads = OptionParsing.OptionalPositiveInt("--threads", "Threads for the kernels (default: all cores); results do not depend on it");

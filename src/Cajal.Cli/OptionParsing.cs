@@ -16,6 +16,16 @@ internal static class OptionParsing
             text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= minimum ? v : null),
     };
 
+    /// <summary>The --seed option of every verb: a whole number from 0 to 2^64 − 1, default 1.</summary>
+    public static Option<ulong> Seed(string description) => new("--seed")
+    {
+        Description = description,
+        DefaultValueFactory = _ => 1,
+        HelpName = "S",
+        CustomParser = result => ParseToken(result, 1UL, "a whole number from 0 to 2^64 − 1",
+            text => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null),
+    };
+
     /// <summary>An optional whole number of at least 1 (null when absent: the verb picks a default).</summary>
     public static Option<int?> OptionalPositiveInt(string name, string description, string helpName = "N") => new(name)
     {

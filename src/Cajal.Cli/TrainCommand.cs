@@ -43,14 +43,7 @@ internal static class TrainCommand
             "Optimizer (default: sgd with momentum 0.9 for mlp and lenet, adam for cnn; adamw decays weights by 0.01)");
         var schedule = OptionParsing.Choice("--schedule", ClassifierCatalog.ScheduleNames,
             "Learning-rate schedule, stepped once per epoch (default constant): cosine anneals from --lr to 0 over --epochs");
-        var seed = new Option<ulong>("--seed")
-        {
-            Description = "Seed of the run (printed); separate generators for initial weights, data order and dropout derive from it",
-            DefaultValueFactory = _ => 1,
-            HelpName = "S",
-            CustomParser = result => OptionParsing.ParseToken(result, 1UL, "a whole number from 0 to 2^64 − 1",
-                text => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null),
-        };
+        var seed = OptionParsing.Seed("Seed of the run (printed); separate generators for initial weights, data order and dropout derive from it");
         var threads = OptionParsing.OptionalPositiveInt("--threads", "Threads for the kernels (default: all cores); results do not depend on it");
         var output = new Option<string>("--out") { Description = "Run folder (default runs/<model>-<dataset>-seed<S>)", HelpName = "DIR" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the run folder's checkpoint.safetensors (same options required)" };

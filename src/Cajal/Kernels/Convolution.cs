@@ -52,6 +52,29 @@ internal static class Convolution
     }
 
     /// <summary>
+    /// <see cref="ForChunks"/> with one column matrix and (for chunks of several images) one staging matrix per worker,
+    /// rented from the shared pool: an epoch would otherwise churn the large-object heap. Every element used is written
+    /// before it is read, so the rented arrays need no clearing.
+    /// </summary>
+    private static void ForChunks<T>(int count, int nb, ConvGeometry g, Action<int, int, T[], T[]?> body)
+    {
+        ForChunks(count, g, (first, last) =>
+        {
+            var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * g.OutPlane);
+            var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * g.OutPlane) : null;
+            try
+            {
+                body(first, last, columns, staging);
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(columns);
+                if (staging is not null) ArrayPool<T>.Shared.Return(staging);
+            }
+        });
+    }
+
+    /// <summary>
     /// y = conv(x, w) + bias. x (N, C, H, W) at <paramref name="xOffset"/>, w (Cout, C/G, kH, kW) at
     /// <paramref name="wOffset"/>, bias (Cout) or null, y (N, Cout, Hout, Wout) from index 0.
     /// </summary>
@@ -61,35 +84,23 @@ internal static class Convolution
         int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
         Debug.Assert(y.Length >= g.Batch * g.OutChannels * L);
         if (g.Batch == 0 || L == 0) return;
-        ForChunks((g.Batch + nb - 1) / nb, g, (first, last) =>
+        ForChunks<T>((g.Batch + nb - 1) / nb, nb, g, (first, last, columns, staging) =>
         {
-            // Scratch from the shared pool: an epoch would otherwise churn the large-object heap. Every element used
-            // is written before it is read, so rented arrays need no clearing.
-            var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
-            var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
-            try
+            for (int chunk = first; chunk < last; chunk++)
             {
-                for (int chunk = first; chunk < last; chunk++)
+                int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
+                // With one image the (Cout, L) product is already the output's layout.
+                var target = count == 1 ? y : staging!;
+                int targetOffset = count == 1 ? n0 * g.OutChannels * L : 0;
+                for (int grp = 0; grp < g.Groups; grp++)
                 {
-                    int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
-                    Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
-                    // With one image the (Cout, L) product is already the output's layout.
-                    var target = count == 1 ? y : staging!;
-                    int targetOffset = count == 1 ? n0 * g.OutChannels * L : 0;
-                    for (int grp = 0; grp < g.Groups; grp++)
-                    {
-                        Gemm.Multiply(outG, ld, patch,
-                            w, wOffset + grp * outG * patch, patch, 1,
-                            columns, grp * patch * ld, ld, 1,
-                            target, targetOffset + grp * outG * ld, ld, accumulate: false);
-                    }
-                    if (count > 1) Deinterleave(staging!, count, g.OutChannels, L, y, n0 * g.OutChannels * L);
+                    Gemm.Multiply(outG, ld, patch,
+                        w, wOffset + grp * outG * patch, patch, 1,
+                        columns, grp * patch * ld, ld, 1,
+                        target, targetOffset + grp * outG * ld, ld, accumulate: false);
                 }
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(columns);
-                if (staging is not null) ArrayPool<T>.Shared.Return(staging);
+                if (count > 1) Deinterleave(staging!, count, g.OutChannels, L, y, n0 * g.OutChannels * L);
             }
         });
         if (bias is not null) AddBias(y, bias, biasOffset, g.Batch, g.OutChannels, L);
@@ -121,33 +132,23 @@ internal static class Convolution
             dx.AsSpan(0, g.Batch * g.InChannels * g.InPlane).Clear();
             return;
         }
-        ForChunks((g.Batch + nb - 1) / nb, g, (first, last) =>
+        ForChunks<T>((g.Batch + nb - 1) / nb, nb, g, (first, last, columns, staging) =>
         {
-            var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
-            var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
-            try
+            for (int chunk = first; chunk < last; chunk++)
             {
-                for (int chunk = first; chunk < last; chunk++)
+                int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                var source = count == 1 ? dy : staging!;
+                int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
+                if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
+                for (int grp = 0; grp < g.Groups; grp++)
                 {
-                    int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
-                    var source = count == 1 ? dy : staging!;
-                    int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
-                    if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
-                    for (int grp = 0; grp < g.Groups; grp++)
-                    {
-                        // W_gᵀ is W_g read with swapped strides: no copy.
-                        Gemm.Multiply(patch, ld, outG,
-                            w, wOffset + grp * outG * patch, 1, patch,
-                            source, sourceOffset + grp * outG * ld, ld, 1,
-                            columns, grp * patch * ld, ld, accumulate: false);
-                    }
-                    Im2Col.Fold(columns, count, g, dx, n0 * g.InChannels * g.InPlane);
+                    // W_gᵀ is W_g read with swapped strides: no copy.
+                    Gemm.Multiply(patch, ld, outG,
+                        w, wOffset + grp * outG * patch, 1, patch,
+                        source, sourceOffset + grp * outG * ld, ld, 1,
+                        columns, grp * patch * ld, ld, accumulate: false);
                 }
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(columns);
-                if (staging is not null) ArrayPool<T>.Shared.Return(staging);
+                Im2Col.Fold(columns, count, g, dx, n0 * g.InChannels * g.InPlane);
             }
         });
     }
@@ -173,39 +174,29 @@ internal static class Convolution
         try
         {
             if (partials is not null) partials.AsSpan(0, (runs - 1) * size).Clear();
-            ForChunks(runs, g, (firstRun, lastRun) =>
+            ForChunks<T>(runs, nb, g, (firstRun, lastRun, columns, staging) =>
             {
-                var columns = ArrayPool<T>.Shared.Rent(g.InChannels * g.Taps * nb * L);
-                var staging = nb > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * nb * L) : null;
-                try
+                for (int run = firstRun; run < lastRun; run++)
                 {
-                    for (int run = firstRun; run < lastRun; run++)
+                    var sum = run == 0 ? dw : partials!;
+                    int sumOffset = run == 0 ? 0 : (run - 1) * size;
+                    int chunk0 = (int)((long)chunks * run / runs), chunk1 = (int)((long)chunks * (run + 1) / runs);
+                    for (int chunk = chunk0; chunk < chunk1; chunk++)
                     {
-                        var sum = run == 0 ? dw : partials!;
-                        int sumOffset = run == 0 ? 0 : (run - 1) * size;
-                        int chunk0 = (int)((long)chunks * run / runs), chunk1 = (int)((long)chunks * (run + 1) / runs);
-                        for (int chunk = chunk0; chunk < chunk1; chunk++)
+                        int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                        Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
+                        var source = count == 1 ? dy : staging!;
+                        int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
+                        if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
+                        for (int grp = 0; grp < g.Groups; grp++)
                         {
-                            int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
-                            Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
-                            var source = count == 1 ? dy : staging!;
-                            int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
-                            if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
-                            for (int grp = 0; grp < g.Groups; grp++)
-                            {
-                                // Xᵀ is X read with swapped strides.
-                                Gemm.Multiply(outG, patch, ld,
-                                    source, sourceOffset + grp * outG * ld, ld, 1,
-                                    columns, grp * patch * ld, 1, ld,
-                                    sum, sumOffset + grp * outG * patch, patch, accumulate: true);
-                            }
+                            // Xᵀ is X read with swapped strides.
+                            Gemm.Multiply(outG, patch, ld,
+                                source, sourceOffset + grp * outG * ld, ld, 1,
+                                columns, grp * patch * ld, 1, ld,
+                                sum, sumOffset + grp * outG * patch, patch, accumulate: true);
                         }
                     }
-                }
-                finally
-                {
-                    ArrayPool<T>.Shared.Return(columns);
-                    if (staging is not null) ArrayPool<T>.Shared.Return(staging);
                 }
             });
             for (int run = 1; run < runs; run++)
