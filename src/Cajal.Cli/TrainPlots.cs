@@ -18,12 +18,13 @@ internal static class TrainPlots
     public static void SaveCurves(string lossPath, string accuracyPath, IReadOnlyList<EpochMetrics> history, string title)
     {
         EmbeddedFonts.Register();
-        SaveCurve(lossPath, history, m => m.TrainLoss, m => m.ValLoss, "cross-entropy loss", $"{title}: loss per epoch");
-        SaveCurve(accuracyPath, history, m => 100 * m.TrainAccuracy, m => 100 * m.ValAccuracy, "accuracy (%)", $"{title}: accuracy per epoch");
+        // The legend goes where the curves are not at the end of training: loss falls, accuracy rises.
+        SaveCurve(lossPath, history, m => m.TrainLoss, m => m.ValLoss, "cross-entropy loss", $"{title}: loss per epoch", Alignment.UpperRight);
+        SaveCurve(accuracyPath, history, m => 100 * m.TrainAccuracy, m => 100 * m.ValAccuracy, "accuracy (%)", $"{title}: accuracy per epoch", Alignment.LowerRight);
     }
 
     private static void SaveCurve(string path, IReadOnlyList<EpochMetrics> history, Func<EpochMetrics, double> train,
-        Func<EpochMetrics, double?> test, string yLabel, string title)
+        Func<EpochMetrics, double?> test, string yLabel, string title, Alignment legend)
     {
         var plot = new Plot();
         double[] epochs = history.Select(m => (double)m.Epoch).ToArray();
@@ -39,7 +40,7 @@ internal static class TrainPlots
             testLine.LineWidth = 2;
             testLine.MarkerSize = 7;
         }
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(legend);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (history.Count == 1)
             plot.Axes.SetLimitsX(0.5, 1.5);   // one point: give it room
