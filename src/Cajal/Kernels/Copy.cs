@@ -39,6 +39,13 @@ internal static class Copy
     /// <summary>dst[view] = src[view] for two views of the same shape (dims).</summary>
     public static void Strided<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, int[] dims)
     {
+        if (dims.Length == 2 && dims[0] > 1 && dims[1] > 1 && srcStrides[0] == 1 && dstStrides[1] == 1
+            && !ReferenceEquals(src, dst))
+        {
+            // A transposed matrix made contiguous (a weight gradient, xᵀ): blocked, instead of one element per step.
+            TransposeCopy(src, srcOffset, srcStrides[1], dst, dstOffset, dstStrides[0], dims[0], dims[1]);
+            return;
+        }
         var walker = new RowWalker(dims, [srcStrides, dstStrides], [srcOffset, dstOffset]);
         int n = walker.RowLength, ss = walker.InnerStrides[0], ds = walker.InnerStrides[1];
         for (int r = 0; r < walker.Rows; r++)
@@ -51,6 +58,21 @@ internal static class Copy
             else
                 for (int i = 0; i < n; i++) dst[o + i * ds] = src[so + i * ss];
             walker.Next();
+        }
+    }
+
+    private static void TransposeCopy<T>(T[] src, int srcOffset, int srcColumnStride, T[] dst, int dstOffset, int dstRowStride, int rows, int cols)
+    {
+        switch (src)
+        {
+            case float[] f: Transpose.Copy(f, srcOffset, srcColumnStride, (float[])(object)dst, dstOffset, dstRowStride, rows, cols); break;
+            case double[] d: Transpose.Copy(d, srcOffset, srcColumnStride, (double[])(object)dst, dstOffset, dstRowStride, rows, cols); break;
+            case long[] l: Transpose.Copy(l, srcOffset, srcColumnStride, (long[])(object)dst, dstOffset, dstRowStride, rows, cols); break;
+            default:
+                for (int i = 0; i < rows; i++)
+                    for (int j = 0; j < cols; j++)
+                        dst[dstOffset + i * dstRowStride + j] = src[srcOffset + i + j * srcColumnStride];
+                break;
         }
     }
 

@@ -275,12 +275,17 @@ internal static partial class Gemm
             indices[g] = Vector256.Create<int>(index);
         }
         int p0 = 0;
-        if (typeof(T) == typeof(float) && width % 8 == 0)
+        if (typeof(T) == typeof(float) && width >= 8)
         {
-            // Whole 8×8 tiles by register transposes: 8 contiguous loads and 8 stores instead of 8 gathers.
+            // Whole 8×8 tiles by register transposes: 8 contiguous loads and 8 stores instead of 8 gathers. A width
+            // that is not a multiple of 8 (MR = 12) ends with a tile overlapping the one before: it rewrites the
+            // same values.
             for (; p0 + 8 <= depth; p0 += 8)
                 for (int j = 0; j < width; j += 8)
-                    Transpose8x8((float*)src + p0 + (nint)j * widthStride, widthStride, (float*)dst + (nint)p0 * width + j, width);
+                {
+                    int at = Math.Min(j, width - 8);
+                    Transpose.Tile8x8((float*)src + p0 + (nint)at * widthStride, widthStride, (float*)dst + (nint)p0 * width + at, width);
+                }
         }
         if (groups > maxGroups)
         {
@@ -300,38 +305,6 @@ internal static partial class Gemm
                     Avx2.GatherVector256((double*)src + p, indices[g].GetLower(), 8).Store((double*)d + g * lanes);
             }
         }
-    }
-
-    /// <summary>
-    /// dst[q·dstStride + r] = src[r·srcStride + q] for r, q &lt; 8: one 8×8 float tile transposed in AVX registers
-    /// (unpack pairs, then quads, then 128-bit halves).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Transpose8x8(float* src, nint srcStride, float* dst, nint dstStride)
-    {
-        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride);
-        Vector256<float> r2 = Avx.LoadVector256(src + 2 * srcStride), r3 = Avx.LoadVector256(src + 3 * srcStride);
-        Vector256<float> r4 = Avx.LoadVector256(src + 4 * srcStride), r5 = Avx.LoadVector256(src + 5 * srcStride);
-        Vector256<float> r6 = Avx.LoadVector256(src + 6 * srcStride), r7 = Avx.LoadVector256(src + 7 * srcStride);
-        // Pairs: t0 = (r0[0], r1[0], r0[1], r1[1] | r0[4], r1[4], r0[5], r1[5]), …
-        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
-        // Quads: u0 = (r0[0], r1[0], r2[0], r3[0] | r0[4], r1[4], r2[4], r3[4]), …
-        var u0 = Avx.Shuffle(t0, t2, 0b01_00_01_00); var u1 = Avx.Shuffle(t0, t2, 0b11_10_11_10);
-        var u2 = Avx.Shuffle(t1, t3, 0b01_00_01_00); var u3 = Avx.Shuffle(t1, t3, 0b11_10_11_10);
-        var u4 = Avx.Shuffle(t4, t6, 0b01_00_01_00); var u5 = Avx.Shuffle(t4, t6, 0b11_10_11_10);
-        var u6 = Avx.Shuffle(t5, t7, 0b01_00_01_00); var u7 = Avx.Shuffle(t5, t7, 0b11_10_11_10);
-        // Halves: column q of the tile = lower (q < 4) or upper (q ≥ 4) 128 bits of u and its partner.
-        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>Asks for the C tile of the next micro-kernel call to be brought into L2 while this one runs.</summary>

@@ -30,6 +30,31 @@ public class CopyAndSpecialKernelTests
         Assert.Throws<ArgumentException>(() => Copy.Short<float>(new float[5], new float[4]));
     }
 
+    [Fact]
+    public void Transposed_matrices_are_copied_like_the_reference_at_every_block_edge()
+    {
+        static void Run<T>(Func<int, T> value) where T : unmanaged, IEquatable<T>
+        {
+            int[] sizes = [2, 3, 7, 8, 9, 15, 16, 17, 24, 33, 40];
+            foreach (int rows in sizes)
+                foreach (int cols in sizes)
+                {
+                    // src is a (cols, rows) row-major matrix at offset 3 with padded rows, seen transposed: (rows, cols) with strides (1, rows + 2).
+                    int ld = rows + 2, dstLd = cols + 1;
+                    var src = Enumerable.Range(0, 3 + cols * ld).Select(value).ToArray();
+                    var dst = Enumerable.Range(0, 2 + rows * dstLd).Select(i => value(-1 - i)).ToArray();
+                    var expected = (T[])dst.Clone();
+                    for (int i = 0; i < rows; i++)
+                        for (int j = 0; j < cols; j++) expected[2 + i * dstLd + j] = src[3 + i + j * ld];
+                    Copy.Strided(src, 3, [1, ld], dst, 2, [dstLd, 1], [rows, cols]);
+                    Assert.True(expected.AsSpan().SequenceEqual(dst), $"{typeof(T).Name} {rows}×{cols}");
+                }
+        }
+        Run(i => (float)i * 0.5f);
+        Run(i => (double)i + 0.25);
+        Run(i => (long)i * 7);
+    }
+
     /// <summary>Reference: walk every index of dims and copy element by element.</summary>
     private static void ReferenceCopy<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, int[] dims)
     {
