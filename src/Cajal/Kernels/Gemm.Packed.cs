@@ -256,12 +256,14 @@ internal static partial class Gemm
     }
 
     /// <summary>
-    /// dst[p·width + j] = src[p + j·widthStride] with AVX2 gathers of 8 floats or 4 doubles, about 2.3× the scalar
-    /// loop. The last gather of a step may write up to one vector past the step; the next step, or the buffer's
-    /// padding after the last panel, takes it.
+    /// dst[p·width + j] = src[p + j·widthStride]: a panel whose source runs along the depth. Float panels at least 8
+    /// wide go through 8×8 register transposes (<see cref="Transpose.Tile8x8"/>) for every whole 8 steps of depth; the
+    /// rest, and doubles, use AVX2 gathers of 8 floats or 4 doubles, about 2.3× the scalar loop. The last gather of a
+    /// step may write up to one vector past the step; the next step, or the buffer's padding after the last panel,
+    /// takes it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PackByGather<T>(T* src, int widthStride, int depth, int width, T* dst) where T : unmanaged
+    private static unsafe void PackTransposed<T>(T* src, int widthStride, int depth, int width, T* dst) where T : unmanaged
     {
         int lanes = 32 / sizeof(T);
         int groups = (width + lanes - 1) / lanes;
@@ -343,7 +345,7 @@ internal static partial class Gemm
             && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
         {
             // Contiguous along the depth (row-major A, or transposed B): gather one depth step at a time.
-            PackByGather(src, widthStride, depth, width, dst);
+            PackTransposed(src, widthStride, depth, width, dst);
             return;
         }
         for (int p = 0; p < depth; p++)

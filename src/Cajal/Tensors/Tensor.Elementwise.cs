@@ -33,8 +33,8 @@ public sealed partial class Tensor
     {
         CheckSameDType(a, b, name);
         var dims = Shape.Broadcast(a._dims, b._dims, name);
-        var output = Uninitialized(dims, a.DType);
         if (op == BinaryOp.Pow && a.DType == DType.Int64) throw new ArgumentException($"{name}: not supported for Int64 tensors.");
+        var output = Uninitialized(dims, a.DType);
         switch (a.DType)
         {
             case DType.Float32: Run<float>(); break;
