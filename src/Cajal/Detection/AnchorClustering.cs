@@ -34,7 +34,7 @@ public static class AnchorClustering
             {
                 int best = 0;
                 for (int c = 1; c < k; c++)
-                    if (ShapeIou(shapes[i], centres[c]) > ShapeIou(shapes[i], centres[best])) best = c;
+                    if (Boxes.ShapeIou(shapes[i], centres[c]) > Boxes.ShapeIou(shapes[i], centres[best])) best = c;
                 changed |= assignment[i] != best;
                 assignment[i] = best;
             }
@@ -63,13 +63,6 @@ public static class AnchorClustering
         ArgumentNullException.ThrowIfNull(anchors);
         if (shapes.Count == 0 || anchors.Count == 0)
             throw new ArgumentException($"AnchorClustering.MeanBestIou: needs shapes and anchors, got {shapes.Count} and {anchors.Count}.");
-        return shapes.Average(s => anchors.Max(a => ShapeIou(s, a)));
-    }
-
-    /// <summary>The IoU of two shapes centred on the same point.</summary>
-    public static double ShapeIou((double Width, double Height) a, (double Width, double Height) b)
-    {
-        double inter = Math.Min(a.Width, b.Width) * Math.Min(a.Height, b.Height);
-        return inter / (a.Width * a.Height + b.Width * b.Height - inter);
+        return shapes.Average(s => anchors.Max(a => Boxes.ShapeIou(s, a)));
     }
 }

@@ -58,6 +58,16 @@ public enum BoxFormat
 /// </remarks>
 public static class Boxes
 {
+    /// <summary>
+    /// The IoU of two shapes (width, height) centred on the same point: min(w₁, w₂)·min(h₁, h₂) / (w₁h₁ + w₂h₂ − that).
+    /// It compares a box with an anchor (YOLO target assignment, anchor clustering).
+    /// </summary>
+    public static double ShapeIou((double Width, double Height) a, (double Width, double Height) b)
+    {
+        double inter = Math.Min(a.Width, b.Width) * Math.Min(a.Height, b.Height);
+        return inter / (a.Width * a.Height + b.Width * b.Height - inter);
+    }
+
     /// <summary>The IoU of two boxes in centre-size form (spec section 5).</summary>
     public static double Iou(Box a, Box b) =>
         BoxKernels.IouCenterSize(a.Cx, a.Cy, a.W, a.H, b.Cx, b.Cy, b.W, b.H);

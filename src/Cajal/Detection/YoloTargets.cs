@@ -54,14 +54,12 @@ public sealed class YoloTargets
     {
         ArgumentNullException.ThrowIfNull(anchors);
         if (anchors.Count == 0) throw new ArgumentException("BestAnchor: anchors is empty.", nameof(anchors));
-        double bw = w * inputWidth, bh = h * inputHeight;
+        var box = (w * inputWidth, h * inputHeight);
         int best = 0;
         double bestIou = double.NegativeInfinity;
         for (int k = 0; k < anchors.Count; k++)
         {
-            var (aw, ah) = anchors[k];
-            double inter = Math.Min(bw, aw) * Math.Min(bh, ah);
-            double iou = inter / (bw * bh + aw * ah - inter);
+            double iou = Boxes.ShapeIou(box, anchors[k]);
             if (iou > bestIou) { bestIou = iou; best = k; }   // strict: the lowest index wins a tie
         }
         return best;

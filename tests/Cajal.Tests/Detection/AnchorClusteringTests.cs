@@ -22,9 +22,9 @@ public class AnchorClusteringTests
     public void Shape_iou_compares_sizes_centred_together()
     {
         // Spec section 11: a 20×20 box against 16×16, 24×24 and 48×48 anchors.
-        Assert.Equal(0.64, AnchorClustering.ShapeIou((20, 20), (16, 16)), 15);
-        Assert.Equal(400.0 / 576, AnchorClustering.ShapeIou((20, 20), (24, 24)), 15);
-        Assert.Equal(400.0 / 2304, AnchorClustering.ShapeIou((20, 20), (48, 48)), 15);
+        Assert.Equal(0.64, Boxes.ShapeIou((20, 20), (16, 16)), 15);
+        Assert.Equal(400.0 / 576, Boxes.ShapeIou((20, 20), (24, 24)), 15);
+        Assert.Equal(400.0 / 2304, Boxes.ShapeIou((20, 20), (48, 48)), 15);
     }
 
     [Fact]
