@@ -232,25 +232,25 @@ internal static unsafe class ConvDirect
         Vector512<T> s30 = default, s31 = default, s32 = default, s33 = default, s34 = default, s35 = default;
         for (int i = 0; i < count; i++, rows += rowsStride, x += xStride)
         {
-        T* r0 = rows, r1 = rows + ld, r2 = rows + 2 * ld, r3 = rows + 3 * ld;
-        T* x0 = x + off[0], x1 = x + off[1], x2 = x + off[2], x3 = x + off[3], x4 = x + off[4], x5 = x + off[5];
-        for (int j = 0; j < length; j += v)
-        {
-            var a0 = Vector512.Load(r0 + j); var a1 = Vector512.Load(r1 + j);
-            var a2 = Vector512.Load(r2 + j); var a3 = Vector512.Load(r3 + j);
-            var b = Vector512.Load(x0 + j);
-            s00 = Fma(a0, b, s00); s10 = Fma(a1, b, s10); s20 = Fma(a2, b, s20); s30 = Fma(a3, b, s30);
-            b = Vector512.Load(x1 + j);
-            s01 = Fma(a0, b, s01); s11 = Fma(a1, b, s11); s21 = Fma(a2, b, s21); s31 = Fma(a3, b, s31);
-            b = Vector512.Load(x2 + j);
-            s02 = Fma(a0, b, s02); s12 = Fma(a1, b, s12); s22 = Fma(a2, b, s22); s32 = Fma(a3, b, s32);
-            b = Vector512.Load(x3 + j);
-            s03 = Fma(a0, b, s03); s13 = Fma(a1, b, s13); s23 = Fma(a2, b, s23); s33 = Fma(a3, b, s33);
-            b = Vector512.Load(x4 + j);
-            s04 = Fma(a0, b, s04); s14 = Fma(a1, b, s14); s24 = Fma(a2, b, s24); s34 = Fma(a3, b, s34);
-            b = Vector512.Load(x5 + j);
-            s05 = Fma(a0, b, s05); s15 = Fma(a1, b, s15); s25 = Fma(a2, b, s25); s35 = Fma(a3, b, s35);
-        }
+            T* r0 = rows, r1 = rows + ld, r2 = rows + 2 * ld, r3 = rows + 3 * ld;
+            T* x0 = x + off[0], x1 = x + off[1], x2 = x + off[2], x3 = x + off[3], x4 = x + off[4], x5 = x + off[5];
+            for (int j = 0; j < length; j += v)
+            {
+                var a0 = Vector512.Load(r0 + j); var a1 = Vector512.Load(r1 + j);
+                var a2 = Vector512.Load(r2 + j); var a3 = Vector512.Load(r3 + j);
+                var b = Vector512.Load(x0 + j);
+                s00 = Fma(a0, b, s00); s10 = Fma(a1, b, s10); s20 = Fma(a2, b, s20); s30 = Fma(a3, b, s30);
+                b = Vector512.Load(x1 + j);
+                s01 = Fma(a0, b, s01); s11 = Fma(a1, b, s11); s21 = Fma(a2, b, s21); s31 = Fma(a3, b, s31);
+                b = Vector512.Load(x2 + j);
+                s02 = Fma(a0, b, s02); s12 = Fma(a1, b, s12); s22 = Fma(a2, b, s22); s32 = Fma(a3, b, s32);
+                b = Vector512.Load(x3 + j);
+                s03 = Fma(a0, b, s03); s13 = Fma(a1, b, s13); s23 = Fma(a2, b, s23); s33 = Fma(a3, b, s33);
+                b = Vector512.Load(x4 + j);
+                s04 = Fma(a0, b, s04); s14 = Fma(a1, b, s14); s24 = Fma(a2, b, s24); s34 = Fma(a3, b, s34);
+                b = Vector512.Load(x5 + j);
+                s05 = Fma(a0, b, s05); s15 = Fma(a1, b, s15); s25 = Fma(a2, b, s25); s35 = Fma(a3, b, s35);
+            }
         }
         sums[0] = Vector512.Sum(s00); sums[1] = Vector512.Sum(s01); sums[2] = Vector512.Sum(s02);
         sums[3] = Vector512.Sum(s03); sums[4] = Vector512.Sum(s04); sums[5] = Vector512.Sum(s05);
