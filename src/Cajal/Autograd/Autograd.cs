@@ -84,7 +84,7 @@ public static class Autograd
                 if (g.Shape != input.Shape)
                     throw new InvalidOperationException($"Backward of {node.Name}: gradient of shape {g.Shape} for input {k} of shape {input.Shape}.");
                 if (input.GradFn is null)
-                    Accumulate(input, g);
+                    Accumulate(input, g, Owned(g, k, grad, grads, inputs));
                 else if (pending.TryGetValue(input.GradFn, out var existing))
                     pending[input.GradFn] = existing + g;
                 else
@@ -122,11 +122,32 @@ public static class Autograd
         return order;
     }
 
-    private static void Accumulate(Tensor leaf, Tensor grad)
+    /// <summary>
+    /// Adds a gradient into a leaf's <c>Grad</c>, as PyTorch's AccumulateGrad: the first gradient is stored (the tensor
+    /// itself when <paramref name="owned"/>, else a copy), later ones are added in place.
+    /// </summary>
+    private static void Accumulate(Tensor leaf, Tensor grad, bool owned = false)
     {
         if (!leaf.RequiresGrad) return;
-        // A fresh copy: gradients returned by closures may alias each other or the caller's upstream,
-        // and optimizers update Grad in place.
-        leaf.Grad = leaf.Grad is null ? grad.Clone() : leaf.Grad + grad;
+        if (leaf.Grad is null)
+            leaf.Grad = owned ? grad : grad.Clone();
+        else if (!leaf.Grad.TryCombineInPlace(grad, subtract: false))
+            leaf.Grad = leaf.Grad + grad;
+    }
+
+    /// <summary>
+    /// Whether gradient k returned by a closure is a tensor of its own that may become a leaf's <c>Grad</c> without a copy:
+    /// contiguous over all of its storage, and sharing storage with neither the upstream gradient, nor another returned
+    /// gradient, nor an input. Closures build their gradients from the upstream one (views of it, like Reshape's, share
+    /// its storage; a pass-through, like Add's, is the same tensor), so any other result is new memory.
+    /// </summary>
+    private static bool Owned(Tensor g, int k, Tensor upstream, Tensor?[] grads, Tensor[] inputs)
+    {
+        if (g.Offset != 0 || g.Storage.Length != g.Count || !g.IsContiguous || ReferenceEquals(g.Storage, upstream.Storage)) return false;
+        for (int j = 0; j < grads.Length; j++)
+            if (j != k && grads[j] is { } other && ReferenceEquals(other.Storage, g.Storage)) return false;
+        foreach (var input in inputs)
+            if (ReferenceEquals(input.Storage, g.Storage)) return false;
+        return true;
     }
 }

@@ -353,6 +353,7 @@ public sealed partial class Tensor
     public Tensor AddInPlace(Tensor other, double alpha = 1.0)
     {
         CheckInPlace("AddInPlace");
+        if (alpha == 1.0 && TryCombineInPlace(other, subtract: false)) return this;
         using (Autograd.NoGrad()) WriteInPlace(alpha == 1.0 ? this + other : this + other * alpha);
         return this;
     }
@@ -361,8 +362,33 @@ public sealed partial class Tensor
     public Tensor SubInPlace(Tensor other, double alpha = 1.0)
     {
         CheckInPlace("SubInPlace");
+        if (alpha == 1.0 && TryCombineInPlace(other, subtract: true)) return this;
         using (Autograd.NoGrad()) WriteInPlace(alpha == 1.0 ? this - other : this - other * alpha);
         return this;
+    }
+
+    /// <summary>
+    /// this ±= other straight into this tensor's elements, for the common case of two contiguous tensors of one shape and
+    /// dtype that do not partly overlap (the same arithmetic as the general path, without its temporary). False when the
+    /// case does not apply and nothing was written.
+    /// </summary>
+    internal bool TryCombineInPlace(Tensor other, bool subtract)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.DType != DType || !other._dims.AsSpan().SequenceEqual(_dims) || !IsContiguous || !other.IsContiguous
+            || DType == DType.Int64 || (ReferenceEquals(other.Storage, Storage) && other.Offset != Offset))
+            return false;
+        if (DType == DType.Float32) Combine(Span<float>(), other.Span<float>(), subtract);
+        else Combine(Span<double>(), other.Span<double>(), subtract);
+        Version.Value++;
+        return true;
+
+        static void Combine<T>(Span<T> target, ReadOnlySpan<T> source, bool subtract)
+            where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            if (subtract) System.Numerics.Tensors.TensorPrimitives.Subtract(target, source, target);
+            else System.Numerics.Tensors.TensorPrimitives.Add(target, source, target);
+        }
     }
 
     /// <summary>this *= factor, in place; returns this.</summary>
