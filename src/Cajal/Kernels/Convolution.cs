@@ -22,6 +22,26 @@ namespace Cajal.Kernels;
 /// </remarks>
 internal static class Convolution
 {
+    [ThreadStatic] private static ConvAlgorithm t_forcedAlgorithm;
+
+    /// <summary>Forces an algorithm on the calling thread (tests run both on one machine); Auto restores the choice.</summary>
+    internal static ConvAlgorithm ForcedAlgorithm
+    {
+        get => t_forcedAlgorithm;
+        set => t_forcedAlgorithm = value;
+    }
+
+    /// <summary>The algorithm the three passes use for geometry g and element type T on this machine.</summary>
+    internal static ConvAlgorithm Choose<T>(ConvGeometry g)
+    {
+        bool direct = g.StrideH == 1 && g.StrideW == 1 && ConvDirect.IsSupported<T>();
+        var forced = t_forcedAlgorithm;
+        if (forced == ConvAlgorithm.Direct && !direct)
+            throw new PlatformNotSupportedException($"Direct convolution needs stride 1 and float or double with AVX-512 (stride {g.StrideH}×{g.StrideW}, {typeof(T).Name}).");
+        if (forced != ConvAlgorithm.Auto) return forced;
+        return direct ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+    }
+
     /// <summary>
     /// Upper bound on the elements of one chunk's column matrix (a chunk holds at least one image): 1 MiB of floats,
     /// so that im2col's output is still in the core's L2 cache when the GEMM packs it. Measured on the SmallCnn's
@@ -84,6 +104,12 @@ internal static class Convolution
         int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
         Debug.Assert(y.Length >= g.Batch * g.OutChannels * L);
         if (g.Batch == 0 || L == 0) return;
+        if (Choose<T>(g) == ConvAlgorithm.Direct)
+        {
+            ConvDirect.Forward(x, xOffset, w, wOffset, y, g);
+            if (bias is not null) AddBias(y, bias, biasOffset, g.Batch, g.OutChannels, L);
+            return;
+        }
         ForChunks<T>((g.Batch + nb - 1) / nb, nb, g, (first, last, columns, staging) =>
         {
             for (int chunk = first; chunk < last; chunk++)
@@ -132,6 +158,11 @@ internal static class Convolution
             dx.AsSpan(0, g.Batch * g.InChannels * g.InPlane).Clear();
             return;
         }
+        if (Choose<T>(g) == ConvAlgorithm.Direct)
+        {
+            ConvDirect.BackwardInput(dy, dyOffset, w, wOffset, dx, g);
+            return;
+        }
         ForChunks<T>((g.Batch + nb - 1) / nb, nb, g, (first, last, columns, staging) =>
         {
             for (int chunk = first; chunk < last; chunk++)
@@ -167,6 +198,11 @@ internal static class Convolution
     {
         int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
         int size = g.OutChannels * patch;
+        if (Choose<T>(g) == ConvAlgorithm.Direct)
+        {
+            ConvDirect.BackwardWeight(x, xOffset, dy, dyOffset, dw, g);
+            return;
+        }
         dw.AsSpan(0, size).Clear();
         if (g.Batch == 0 || L == 0) return;
         int chunks = (g.Batch + nb - 1) / nb, runs = Math.Min(chunks, MaxWeightPartials);
@@ -223,4 +259,15 @@ internal static class Convolution
             for (int c = 0; c < channels; c++)
                 src.AsSpan((c * count + n) * L, L).CopyTo(dst.AsSpan(offset + (n * channels + c) * L, L));
     }
+}
+
+/// <summary>How a convolution is computed.</summary>
+internal enum ConvAlgorithm
+{
+    /// <summary>Direct for stride 1 where the CPU has AVX-512, im2col + GEMM otherwise (the default).</summary>
+    Auto,
+    /// <summary>im2col + the packed GEMM, in L2-sized chunks of the batch.</summary>
+    Im2Col,
+    /// <summary>The stride-1 kernels of <see cref="ConvDirect"/> on a zero-padded copy of each image.</summary>
+    Direct,
 }

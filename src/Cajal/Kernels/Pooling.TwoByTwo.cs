@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Cajal.Kernels;
 
@@ -64,8 +65,9 @@ internal static partial class Pooling
 
     /// <summary>
     /// One output row of <see cref="MaxForwardTwoByTwo{T}"/> in float, eight windows at a time: the same comparisons as the
-    /// scalar loop (a later element wins if larger or NaN), lane by lane. Returns the windows done; the caller finishes
-    /// the rest with the scalar loop.
+    /// scalar loop (a later element wins if larger or NaN), lane by lane. A row of at least eight windows ends with
+    /// eight that overlap the previous ones (they are recomputed to the same values). Returns the windows done; the
+    /// caller finishes the rest (rows narrower than eight windows) with the scalar loop.
     /// </summary>
     private static int MaxRowTwoByTwo(ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, Span<float> values, Span<long> indices, int row, int w)
     {
@@ -76,9 +78,11 @@ internal static partial class Pooling
         var one = Vector256.Create(1);
         var right = Vector256.Create(w);
         var diagonal = Vector256.Create(w + 1);
-        int ow = 0;
-        for (; ow + 8 <= values.Length; ow += 8)
+        int length = values.Length;
+        if (length < 8) return 0;
+        for (int ow = 0; ow < length; ow += 8)
         {
+            if (ow + 8 > length) ow = length - 8;   // the overlapping last group
             int at = 2 * ow;
             var t0 = Vector256.Shuffle(Vector256.Create(top.Slice(at, 8)), split);
             var t1 = Vector256.Shuffle(Vector256.Create(top.Slice(at + 8, 8)), split);
@@ -105,7 +109,7 @@ internal static partial class Pooling
             low.CopyTo(indices.Slice(ow, 4));
             high.CopyTo(indices.Slice(ow + 4, 4));
         }
-        return ow;
+        return length;
     }
 
     /// <summary>
@@ -130,7 +134,10 @@ internal static partial class Pooling
                     var bottom = plane.Slice(row + w, w);
                     var grad = dy.AsSpan(dyOffset + o, g.OutWidth);
                     var ix = indices.AsSpan(o, g.OutWidth);
-                    for (int ow = 0; ow < grad.Length; ow++)
+                    int done = typeof(T) == typeof(float)
+                        ? MaxBackwardRowTwoByTwo(MemoryMarshal.Cast<T, float>(grad), ix, MemoryMarshal.Cast<T, float>(top), MemoryMarshal.Cast<T, float>(bottom), row, w)
+                        : 0;
+                    for (int ow = done; ow < grad.Length; ow++)
                     {
                         int at = 2 * ow;
                         top[at] = top[at + 1] = bottom[at] = bottom[at + 1] = T.Zero;
@@ -143,6 +150,34 @@ internal static partial class Pooling
                 plane[(2 * g.OutHeight * w)..].Clear();   // and so does an odd last row
             }
         });
+    }
+
+    /// <summary>
+    /// One output row of <see cref="MaxBackwardTwoByTwo{T}"/> in float, eight windows at a time: each window's winner
+    /// (its index minus the window's top-left corner is 0, 1, w or w + 1) gets dy and the other three cells +0, written as
+    /// two interleaved 16-float rows. Like the forward, a row of at least eight windows ends with an overlapping group.
+    /// Returns the windows done (0 for rows of fewer than eight windows or without AVX-512).
+    /// </summary>
+    private static int MaxBackwardRowTwoByTwo(ReadOnlySpan<float> grad, ReadOnlySpan<long> indices, Span<float> top, Span<float> bottom, int row, int w)
+    {
+        int length = grad.Length;
+        if (!Avx512F.IsSupported || length < 8) return 0;
+        var lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var interleave = Vector512.Create(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+        Vector256<int> one = Vector256.Create(1), right = Vector256.Create(w), diagonal = Vector256.Create(w + 1);
+        for (int ow = 0; ow < length; ow += 8)
+        {
+            if (ow + 8 > length) ow = length - 8;   // the overlapping last group
+            var g = Vector256.Create(grad.Slice(ow, 8));
+            var offset = Avx512F.ConvertToVector256Int32(Vector512.Create(indices.Slice(ow, 8))) - Vector256.Create(row + 2 * ow) - lanes;
+            var topLeft = Vector256.ConditionalSelect(Vector256.Equals(offset, Vector256<int>.Zero).AsSingle(), g, Vector256<float>.Zero);
+            var topRight = Vector256.ConditionalSelect(Vector256.Equals(offset, one).AsSingle(), g, Vector256<float>.Zero);
+            var bottomLeft = Vector256.ConditionalSelect(Vector256.Equals(offset, right).AsSingle(), g, Vector256<float>.Zero);
+            var bottomRight = Vector256.ConditionalSelect(Vector256.Equals(offset, diagonal).AsSingle(), g, Vector256<float>.Zero);
+            Vector512.Shuffle(Vector512.Create(topLeft, topRight), interleave).CopyTo(top.Slice(2 * ow, 16));
+            Vector512.Shuffle(Vector512.Create(bottomLeft, bottomRight), interleave).CopyTo(bottom.Slice(2 * ow, 16));
+        }
+        return length;
     }
 
     /// <summary>

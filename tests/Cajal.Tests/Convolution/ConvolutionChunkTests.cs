@@ -6,10 +6,17 @@ namespace Cajal.Tests.Convolution;
 
 /// <summary>
 /// Batches large enough that the convolution kernel splits them into several im2col chunks, runs the chunks on
-/// several threads, and sums the weight gradient in partial runs (Kernels/Convolution.cs).
+/// several threads, and sums the weight gradient in partial runs (Kernels/Convolution.cs). These stride-1 cases
+/// would take the direct kernels, so the im2col path is forced (ConvDirectTests covers the direct ones).
 /// </summary>
-public class ConvolutionChunkTests
+public sealed class ConvolutionChunkTests : IDisposable
 {
+    private readonly ConvAlgorithm _saved = Kernels.Convolution.ForcedAlgorithm;
+
+    public ConvolutionChunkTests() => Kernels.Convolution.ForcedAlgorithm = ConvAlgorithm.Im2Col;
+
+    public void Dispose() => Kernels.Convolution.ForcedAlgorithm = _saved;
+
     /// <summary>Images per chunk, as the kernel computes it.</summary>
     private static int ImagesPerChunk(int c, int taps, int outPlane) => Math.Max(1, Kernels.Convolution.MaxColumnElements / (c * taps * outPlane));
 

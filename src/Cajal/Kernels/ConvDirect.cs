@@ -1,0 +1,483 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Cajal.Kernels;
+
+/// <summary>
+/// Stride-1 convolution without an im2col matrix: the input is copied once into a zero-padded image, and the
+/// register-blocked kernels read its rows in place.
+/// </summary>
+/// <remarks>
+/// <para>The trick that makes this a matrix product in disguise: compute the output on the padded width
+/// Wp = Wout + (kW − 1)·dW instead of Wout. Output position q = oh·Wp + ow then reads padded input element
+/// q + off(c, ki, kj), off = c·Hp·Wp + ki·dH·Wp + kj·dW, for every tap: the im2col row of tap (c, ki, kj) is the
+/// padded image itself, shifted by off. The columns ow ≥ Wout of a row are garbage (they read across the right
+/// edge) and are dropped when the result is copied out; they cost (Wp − Wout)/Wout extra work.</para>
+/// <para>Forward: Y[o, q] = Σ_p W[o, p]·Xp[off(p) + q], 12 output channels × 2 vectors of q per register tile,
+/// weights packed as [channel block][tap][12] so each step is two unaligned loads, twelve broadcasts and 24 FMAs
+/// (the GEMM micro-kernel's shape, with the packed B panel replaced by the image).
+/// Input gradient: the forward of dy with the weights transposed and flipped, padded by (k − 1)·d − pad.
+/// Weight gradient: dW[o, p] = Σ_n Σ_q dYp[n, o, q]·Xp[n, off(p) + q], dot products along q of 4 output channels
+/// × 6 taps at a time, with dY copied onto the padded width (zeros in the garbage columns).</para>
+/// <para>Results do not depend on the thread count: the forward splits over images (each output element is one
+/// register sum over the taps in order), and the weight gradient sums its images in the same fixed runs as the
+/// im2col path.</para>
+/// </remarks>
+internal static unsafe class ConvDirect
+{
+    /// <summary>Output channels per forward register tile: 12 (× 2 vectors), or 6 (× 4 vectors) for layers with at most 6.</summary>
+    internal const int Rows = 12, NarrowRows = 6;
+
+    /// <summary>The forward tile for a layer with <paramref name="rows"/> output rows: (rows per block, vectors per tile).</summary>
+    private static (int Rows, int Vectors) TileShape(int rows) => rows <= NarrowRows ? (NarrowRows, 4) : (Rows, 2);
+
+    private const int DotRows = 4, DotTaps = 6;
+
+    /// <summary>Whether the direct kernels run for element type T on this machine (float or double with AVX-512).</summary>
+    internal static bool IsSupported<T>() =>
+        (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && Vector512.IsHardwareAccelerated;
+
+    /// <summary>Elements in one vector of T.</summary>
+    private static int Lanes<T>() => Vector512<T>.Count;
+
+    /// <summary>The padded geometry of a stride-1 convolution that reads channels × (h, w) images.</summary>
+    private readonly record struct Frame(int Channels, int H, int W, int PadTop, int PadLeft, int OutH, int OutW, int KH, int KW, int DH, int DW)
+    {
+        public int Wp => OutW + (KW - 1) * DW;
+        public int Hp => OutH + (KH - 1) * DH;
+        public int PlaneP => Hp * Wp;
+
+        /// <summary>Output positions on the padded width, rounded up to whole register tiles.</summary>
+        public int Positions(int tile) => (OutH * Wp + tile - 1) / tile * tile;
+
+        /// <summary>Length of one padded image: the planes plus slack for the garbage columns' over-reads.</summary>
+        public int ImageLength(int tile) => Channels * PlaneP + tile + Wp + (KW - 1) * DW + 2 * Vector512<byte>.Count;
+    }
+
+    /// <summary>
+    /// y = conv(x, w) for a stride-1 geometry (any padding, dilation, groups); y (N, Cout, Hout, Wout) from index 0 is
+    /// overwritten.
+    /// </summary>
+    public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[] y, ConvGeometry g)
+        where T : unmanaged, INumber<T>
+    {
+        var frame = new Frame(g.InChannels, g.InHeight, g.InWidth, g.PadTop, g.PadLeft, g.OutHeight, g.OutWidth,
+            g.KernelHeight, g.KernelWidth, g.DilationH, g.DilationW);
+        int outG = g.GroupOutChannels, inG = g.GroupInChannels;
+        var packed = PackWeights(g.Groups, outG, TileShape(outG).Rows, inG, g.KernelHeight, g.KernelWidth, (o, c, ki, kj) =>
+            w[wOffset + ((o * inG + c) * g.KernelHeight + ki) * g.KernelWidth + kj]);
+        try
+        {
+            Run(x, xOffset, g.Batch, frame, packed, g.Groups, outG, y);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(packed);
+        }
+    }
+
+    /// <summary>
+    /// dx = ∂⟨conv(x, w), dy⟩/∂x for a stride-1 geometry: the stride-1 convolution of dy with the weights transposed and
+    /// flipped, padded by (k − 1)·d − pad. dx (N, C, H, W) from index 0 is overwritten.
+    /// </summary>
+    public static void BackwardInput<T>(T[] dy, int dyOffset, T[] w, int wOffset, T[] dx, ConvGeometry g)
+        where T : unmanaged, INumber<T>
+    {
+        int outG = g.GroupOutChannels, inG = g.GroupInChannels, kH = g.KernelHeight, kW = g.KernelWidth;
+        var frame = new Frame(g.OutChannels, g.OutHeight, g.OutWidth,
+            (kH - 1) * g.DilationH - g.PadTop, (kW - 1) * g.DilationW - g.PadLeft, g.InHeight, g.InWidth,
+            kH, kW, g.DilationH, g.DilationW);
+        // Rows are input channels c of the group, taps are (o, ki', kj') with w'[c, o, ki', kj'] = w[o, c, kH−1−ki', kW−1−kj'].
+        var packed = PackWeights(g.Groups, inG, TileShape(inG).Rows, outG, kH, kW, (row, o, ki, kj) =>
+            w[wOffset + (((row / inG * outG + o) * inG + row % inG) * kH + (kH - 1 - ki)) * kW + (kW - 1 - kj)]);
+        try
+        {
+            Run(dy, dyOffset, g.Batch, frame, packed, g.Groups, inG, dx);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(packed);
+        }
+    }
+
+    /// <summary>The weight gradient's partial sums: at most this many runs of images, whatever the thread count.</summary>
+    private const int MaxWeightPartials = 8;
+
+    /// <summary>
+    /// dw = ∂⟨conv(x, w), dy⟩/∂w for a stride-1 geometry, written to dw (Cout, C/G, kH, kW) from index 0 (overwritten).
+    /// </summary>
+    /// <remarks>
+    /// The images are dealt, in order, into at most <see cref="MaxWeightPartials"/> fixed runs; each run sums its
+    /// images into its own partial (run 0 into dw itself), runs go to the threads, and the partials are added in run
+    /// order, so the result does not depend on the thread count.
+    /// </remarks>
+    public static void BackwardWeight<T>(T[] x, int xOffset, T[] dy, int dyOffset, T[] dw, ConvGeometry g)
+        where T : unmanaged, INumber<T>
+    {
+        var f = new Frame(g.InChannels, g.InHeight, g.InWidth, g.PadTop, g.PadLeft, g.OutHeight, g.OutWidth,
+            g.KernelHeight, g.KernelWidth, g.DilationH, g.DilationW);
+        int lanes = Lanes<T>(), tile = 2 * lanes;
+        int outG = g.GroupOutChannels, inG = g.GroupInChannels, taps = g.GroupPatch, size = g.OutChannels * taps;
+        int positions = f.Positions(tile), outPlane = g.OutPlane;
+        dw.AsSpan(0, size).Clear();
+        if (g.Batch == 0 || outPlane == 0 || size == 0) return;
+        int[] offsets = TapOffsets(f, inG);
+        // Taps rounded up to whole blocks of 6: the extra ones read offset 0 and are dropped.
+        int tapsRounded = (taps + DotTaps - 1) / DotTaps * DotTaps;
+        Array.Resize(ref offsets, tapsRounded);
+        int rowsRounded = (outG + DotRows - 1) / DotRows * DotRows;
+        int runs = Math.Min(g.Batch, MaxWeightPartials);
+        // Images per Dot call: enough positions to amortise the 24 horizontal sums (about 64 vector steps), few
+        // enough that their padded copies stay around 1 MB. Fixed by the shapes alone.
+        int imageLength = f.ImageLength(tile), gradLength = g.Groups * rowsRounded * positions;
+        int perCall = Math.Clamp((64 * lanes + positions - 1) / positions, 1, Math.Max(1, (1 << 18) / (imageLength + gradLength)));
+        var partials = runs > 1 ? ArrayPool<T>.Shared.Rent((runs - 1) * size) : null;
+        try
+        {
+            if (partials is not null) partials.AsSpan(0, (runs - 1) * size).Clear();
+            long work = (long)g.Batch * g.OutChannels * positions * taps;
+            Partition.For(runs, work, (firstRun, lastRun) =>
+            {
+                var images = ArrayPool<T>.Shared.Rent(perCall * imageLength);
+                // dy of each image on the padded width, each group's rows rounded up to 4 (zero rows).
+                var grads = ArrayPool<T>.Shared.Rent(perCall * gradLength);
+                try
+                {
+                    fixed (T* pImages = images, pGrads = grads)
+                    fixed (int* pOff = offsets)
+                    {
+                        T* sums = stackalloc T[DotRows * DotTaps];
+                        for (int run = firstRun; run < lastRun; run++)
+                        {
+                            var sum = run == 0 ? dw : partials!;
+                            int sumOffset = run == 0 ? 0 : (run - 1) * size;
+                            int n0 = (int)((long)g.Batch * run / runs), n1 = (int)((long)g.Batch * (run + 1) / runs);
+                            for (int nb = n0; nb < n1; nb += perCall)
+                            {
+                                int count = Math.Min(perCall, n1 - nb);
+                                for (int i = 0; i < count; i++)
+                                {
+                                    Pad(x, xOffset + (nb + i) * g.InChannels * g.InPlane, f, images.AsSpan(i * imageLength, imageLength));
+                                    SpreadGradient(dy, dyOffset + (nb + i) * g.OutChannels * outPlane, g, f.Wp, rowsRounded, positions,
+                                        grads.AsSpan(i * gradLength, gradLength));
+                                }
+                                for (int grp = 0; grp < g.Groups; grp++)
+                                {
+                                    T* xg = pImages + (nint)grp * inG * f.PlaneP;
+                                    for (int o0 = 0; o0 < outG; o0 += DotRows)
+                                    {
+                                        T* rows = pGrads + (nint)(grp * rowsRounded + o0) * positions;
+                                        for (int p0 = 0; p0 < taps; p0 += DotTaps)
+                                        {
+                                            Dot(rows, positions, gradLength, xg, imageLength, pOff + p0, positions, count, sums);
+                                            for (int r = 0; r < DotRows && o0 + r < outG; r++)
+                                                for (int t = 0; t < DotTaps && p0 + t < taps; t++)
+                                                    sum[sumOffset + (grp * outG + o0 + r) * taps + p0 + t] += sums[r * DotTaps + t];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                finally
+                {
+                    ArrayPool<T>.Shared.Return(images);
+                    ArrayPool<T>.Shared.Return(grads);
+                }
+            });
+            for (int run = 1; run < runs; run++)
+                System.Numerics.Tensors.TensorPrimitives.Add(dw.AsSpan(0, size), partials.AsSpan((run - 1) * size, size), dw.AsSpan(0, size));
+        }
+        finally
+        {
+            if (partials is not null) ArrayPool<T>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>
+    /// One image's dy (Cout, Hout, Wout) at src[offset..] onto the padded width: grad[(grp·rowsRounded + r)·positions
+    /// + oh·Wp + ow], zero in the garbage columns, the padding rows and past the last row.
+    /// </summary>
+    private static void SpreadGradient<T>(T[] src, int offset, ConvGeometry g, int wp, int rowsRounded, int positions, Span<T> grad)
+        where T : unmanaged
+    {
+        int outG = g.GroupOutChannels;
+        grad.Clear();
+        for (int grp = 0; grp < g.Groups; grp++)
+            for (int r = 0; r < outG; r++)
+            {
+                int from = offset + (grp * outG + r) * g.OutPlane, to = (grp * rowsRounded + r) * positions;
+                for (int oh = 0; oh < g.OutHeight; oh++)
+                    src.AsSpan(from + oh * g.OutWidth, g.OutWidth).CopyTo(grad.Slice(to + oh * wp, g.OutWidth));
+            }
+    }
+
+    /// <summary>
+    /// sums[r·6 + t] = Σ_{i &lt; count} Σ_{j &lt; length} rows[i·rowsStride + r·ld + j]·x[i·xStride + off[t] + j] for r &lt; 4,
+    /// t &lt; 6; length is a whole number of vectors. Each lane sums its own positions in order and the lanes are added at
+    /// the end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void Dot<T>(T* rows, nint ld, nint rowsStride, T* x, nint xStride, int* off, int length, int count, T* sums)
+        where T : unmanaged, INumber<T>
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> s00 = default, s01 = default, s02 = default, s03 = default, s04 = default, s05 = default;
+        Vector512<T> s10 = default, s11 = default, s12 = default, s13 = default, s14 = default, s15 = default;
+        Vector512<T> s20 = default, s21 = default, s22 = default, s23 = default, s24 = default, s25 = default;
+        Vector512<T> s30 = default, s31 = default, s32 = default, s33 = default, s34 = default, s35 = default;
+        for (int i = 0; i < count; i++, rows += rowsStride, x += xStride)
+        {
+            T* r0 = rows, r1 = rows + ld, r2 = rows + 2 * ld, r3 = rows + 3 * ld;
+            T* x0 = x + off[0], x1 = x + off[1], x2 = x + off[2], x3 = x + off[3], x4 = x + off[4], x5 = x + off[5];
+            for (int j = 0; j < length; j += v)
+            {
+                var a0 = Vector512.Load(r0 + j); var a1 = Vector512.Load(r1 + j);
+                var a2 = Vector512.Load(r2 + j); var a3 = Vector512.Load(r3 + j);
+                var b = Vector512.Load(x0 + j);
+                s00 = Fma(a0, b, s00); s10 = Fma(a1, b, s10); s20 = Fma(a2, b, s20); s30 = Fma(a3, b, s30);
+                b = Vector512.Load(x1 + j);
+                s01 = Fma(a0, b, s01); s11 = Fma(a1, b, s11); s21 = Fma(a2, b, s21); s31 = Fma(a3, b, s31);
+                b = Vector512.Load(x2 + j);
+                s02 = Fma(a0, b, s02); s12 = Fma(a1, b, s12); s22 = Fma(a2, b, s22); s32 = Fma(a3, b, s32);
+                b = Vector512.Load(x3 + j);
+                s03 = Fma(a0, b, s03); s13 = Fma(a1, b, s13); s23 = Fma(a2, b, s23); s33 = Fma(a3, b, s33);
+                b = Vector512.Load(x4 + j);
+                s04 = Fma(a0, b, s04); s14 = Fma(a1, b, s14); s24 = Fma(a2, b, s24); s34 = Fma(a3, b, s34);
+                b = Vector512.Load(x5 + j);
+                s05 = Fma(a0, b, s05); s15 = Fma(a1, b, s15); s25 = Fma(a2, b, s25); s35 = Fma(a3, b, s35);
+            }
+        }
+        sums[0] = Vector512.Sum(s00); sums[1] = Vector512.Sum(s01); sums[2] = Vector512.Sum(s02);
+        sums[3] = Vector512.Sum(s03); sums[4] = Vector512.Sum(s04); sums[5] = Vector512.Sum(s05);
+        sums[6] = Vector512.Sum(s10); sums[7] = Vector512.Sum(s11); sums[8] = Vector512.Sum(s12);
+        sums[9] = Vector512.Sum(s13); sums[10] = Vector512.Sum(s14); sums[11] = Vector512.Sum(s15);
+        sums[12] = Vector512.Sum(s20); sums[13] = Vector512.Sum(s21); sums[14] = Vector512.Sum(s22);
+        sums[15] = Vector512.Sum(s23); sums[16] = Vector512.Sum(s24); sums[17] = Vector512.Sum(s25);
+        sums[18] = Vector512.Sum(s30); sums[19] = Vector512.Sum(s31); sums[20] = Vector512.Sum(s32);
+        sums[21] = Vector512.Sum(s33); sums[22] = Vector512.Sum(s34); sums[23] = Vector512.Sum(s35);
+    }
+
+    /// <summary>Weight value of output row r, tap (c, ki, kj), all relative to one group.</summary>
+    private delegate T WeightAt<T>(int row, int c, int ki, int kj);
+
+    /// <summary>
+    /// Packs the weights as [group][row block][tap][blockRows], rows past the group's count zero. The row index passed
+    /// to <paramref name="at"/> is absolute (group·rows + r); the channel index is relative to the group.
+    /// </summary>
+    private static T[] PackWeights<T>(int groups, int rows, int blockRows, int channels, int kH, int kW, WeightAt<T> at)
+        where T : unmanaged, INumber<T>
+    {
+        int taps = channels * kH * kW, blocks = (rows + blockRows - 1) / blockRows;
+        var packed = ArrayPool<T>.Shared.Rent(groups * blocks * taps * blockRows);
+        for (int grp = 0; grp < groups; grp++)
+            for (int b = 0; b < blocks; b++)
+            {
+                int baseIndex = (grp * blocks + b) * taps * blockRows;
+                for (int p = 0; p < taps; p++)
+                {
+                    int c = p / (kH * kW), ki = p / kW % kH, kj = p % kW;
+                    for (int r = 0; r < blockRows; r++)
+                    {
+                        int row = b * blockRows + r;
+                        packed[baseIndex + p * blockRows + r] = row < rows ? at(grp * rows + row, c, ki, kj) : T.Zero;
+                    }
+                }
+            }
+        return packed;
+    }
+
+    /// <summary>
+    /// The shared forward: out[n, grp·rows + r] = Σ_taps packed · padded src[n], for each image, split over images.
+    /// </summary>
+    private static void Run<T>(T[] src, int srcOffset, int batch, Frame f, T[] packed, int groups, int rows, T[] dst)
+        where T : unmanaged, INumber<T>
+    {
+        var (blockRows, vectors) = TileShape(rows);
+        int tile = vectors * Lanes<T>();
+        int positions = f.Positions(tile), outPlane = f.OutH * f.OutW, outChannels = groups * rows;
+        int inG = f.Channels / groups, taps = inG * f.KH * f.KW, blocks = (rows + blockRows - 1) / blockRows;
+        if (batch == 0 || outPlane == 0 || outChannels == 0) return;
+        int[] offsets = TapOffsets(f, inG);
+        long work = (long)batch * outChannels * positions * taps;
+        Partition.For(batch, work, (first, last) =>
+        {
+            var image = ArrayPool<T>.Shared.Rent(f.ImageLength(tile));
+            var staging = ArrayPool<T>.Shared.Rent(blocks * blockRows * positions);
+            try
+            {
+                fixed (T* pImage = image, pStaging = staging, pPacked = packed)
+                fixed (int* pOff = offsets)
+                    for (int n = first; n < last; n++)
+                    {
+                        Pad(src, srcOffset + n * f.Channels * f.H * f.W, f, image.AsSpan());
+                        for (int grp = 0; grp < groups; grp++)
+                        {
+                            T* xg = pImage + (nint)grp * inG * f.PlaneP;
+                            for (int b = 0; b < blocks; b++)
+                            {
+                                T* wb = pPacked + (nint)(grp * blocks + b) * taps * blockRows;
+                                T* yb = pStaging + (nint)b * blockRows * positions;
+                                if (blockRows == Rows)
+                                    for (int q = 0; q < positions; q += tile) Tile(wb, xg + q, pOff, taps, yb + q, positions);
+                                else
+                                    for (int q = 0; q < positions; q += tile) NarrowTile(wb, xg + q, pOff, taps, yb + q, positions);
+                            }
+                            // The valid columns of each row, into the (N, Cout, Hout, Wout) output.
+                            for (int r = 0; r < rows; r++)
+                            {
+                                T* s = pStaging + (nint)r * positions;   // blocks of blockRows rows are consecutive
+                                int o = grp * rows + r;
+                                int d = (n * outChannels + o) * outPlane;
+                                for (int oh = 0; oh < f.OutH; oh++)
+                                    new ReadOnlySpan<T>(s + (nint)oh * f.Wp, f.OutW).CopyTo(dst.AsSpan(d + oh * f.OutW, f.OutW));
+                            }
+                        }
+                    }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(image);
+                ArrayPool<T>.Shared.Return(staging);
+            }
+        });
+    }
+
+    /// <summary>off(c, ki, kj) = c·Hp·Wp + ki·dH·Wp + kj·dW for the channels of one group, in tap order.</summary>
+    private static int[] TapOffsets(Frame f, int channels)
+    {
+        var offsets = new int[channels * f.KH * f.KW];
+        for (int c = 0, p = 0; c < channels; c++)
+            for (int ki = 0; ki < f.KH; ki++)
+                for (int kj = 0; kj < f.KW; kj++, p++)
+                    offsets[p] = c * f.PlaneP + ki * f.DH * f.Wp + kj * f.DW;
+        return offsets;
+    }
+
+    /// <summary>
+    /// Copies one image (C, H, W) at src[offset..] into the padded frame (C, Hp, Wp): source row ih goes to padded
+    /// row ih + PadTop, column iw to iw + PadLeft; whatever falls outside the frame is dropped (negative padding), and
+    /// every other element of the buffer, slack included, is set to zero.
+    /// </summary>
+    private static void Pad<T>(T[] src, int offset, Frame f, Span<T> image) where T : unmanaged
+    {
+        int tile = 2 * Lanes<T>();
+        int wp = f.Wp, hp = f.Hp;
+        // The source columns that land inside the frame, and where.
+        int iwLo = Math.Max(0, -f.PadLeft), iwHi = Math.Min(f.W, wp - f.PadLeft);
+        int ihLo = Math.Max(0, -f.PadTop), ihHi = Math.Min(f.H, hp - f.PadTop);
+        var buffer = image[..f.ImageLength(tile)];
+        for (int c = 0; c < f.Channels; c++)
+        {
+            var plane = buffer.Slice(c * f.PlaneP, f.PlaneP);
+            int firstRow = ihLo + f.PadTop, lastRow = ihHi + f.PadTop;   // padded rows [firstRow, lastRow) hold data
+            if (ihHi <= ihLo || iwHi <= iwLo)
+            {
+                plane.Clear();
+                continue;
+            }
+            plane[..(firstRow * wp)].Clear();
+            plane[(lastRow * wp)..].Clear();
+            int left = iwLo + f.PadLeft, width = iwHi - iwLo;
+            for (int ih = ihLo; ih < ihHi; ih++)
+            {
+                var row = plane.Slice((ih + f.PadTop) * wp, wp);
+                row[..left].Clear();
+                src.AsSpan(offset + (c * f.H + ih) * f.W + iwLo, width).CopyTo(row.Slice(left, width));
+                row[(left + width)..].Clear();
+            }
+        }
+        buffer[(f.Channels * f.PlaneP)..].Clear();
+    }
+
+    /// <summary>
+    /// The forward register tile: y[r·ldy + j] = Σ_p w[p·12 + r]·x[off[p] + j] for r &lt; 12, j &lt; 2 vectors.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void Tile<T>(T* w, T* x, int* off, int taps, T* y, nint ldy) where T : unmanaged
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> c0a = default, c0b = default, c1a = default, c1b = default, c2a = default, c2b = default;
+        Vector512<T> c3a = default, c3b = default, c4a = default, c4b = default, c5a = default, c5b = default;
+        Vector512<T> c6a = default, c6b = default, c7a = default, c7b = default, c8a = default, c8b = default;
+        Vector512<T> c9a = default, c9b = default, c10a = default, c10b = default, c11a = default, c11b = default;
+        for (int p = 0; p < taps; p++)
+        {
+            T* s = x + off[p];
+            var b0 = Vector512.Load(s);
+            var b1 = Vector512.Load(s + v);
+            var a = Vector512.Create(w[0]); c0a = Fma(a, b0, c0a); c0b = Fma(a, b1, c0b);
+            a = Vector512.Create(w[1]); c1a = Fma(a, b0, c1a); c1b = Fma(a, b1, c1b);
+            a = Vector512.Create(w[2]); c2a = Fma(a, b0, c2a); c2b = Fma(a, b1, c2b);
+            a = Vector512.Create(w[3]); c3a = Fma(a, b0, c3a); c3b = Fma(a, b1, c3b);
+            a = Vector512.Create(w[4]); c4a = Fma(a, b0, c4a); c4b = Fma(a, b1, c4b);
+            a = Vector512.Create(w[5]); c5a = Fma(a, b0, c5a); c5b = Fma(a, b1, c5b);
+            a = Vector512.Create(w[6]); c6a = Fma(a, b0, c6a); c6b = Fma(a, b1, c6b);
+            a = Vector512.Create(w[7]); c7a = Fma(a, b0, c7a); c7b = Fma(a, b1, c7b);
+            a = Vector512.Create(w[8]); c8a = Fma(a, b0, c8a); c8b = Fma(a, b1, c8b);
+            a = Vector512.Create(w[9]); c9a = Fma(a, b0, c9a); c9b = Fma(a, b1, c9b);
+            a = Vector512.Create(w[10]); c10a = Fma(a, b0, c10a); c10b = Fma(a, b1, c10b);
+            a = Vector512.Create(w[11]); c11a = Fma(a, b0, c11a); c11b = Fma(a, b1, c11b);
+            w += Rows;
+        }
+        c0a.Store(y); c0b.Store(y + v); y += ldy;
+        c1a.Store(y); c1b.Store(y + v); y += ldy;
+        c2a.Store(y); c2b.Store(y + v); y += ldy;
+        c3a.Store(y); c3b.Store(y + v); y += ldy;
+        c4a.Store(y); c4b.Store(y + v); y += ldy;
+        c5a.Store(y); c5b.Store(y + v); y += ldy;
+        c6a.Store(y); c6b.Store(y + v); y += ldy;
+        c7a.Store(y); c7b.Store(y + v); y += ldy;
+        c8a.Store(y); c8b.Store(y + v); y += ldy;
+        c9a.Store(y); c9b.Store(y + v); y += ldy;
+        c10a.Store(y); c10b.Store(y + v); y += ldy;
+        c11a.Store(y); c11b.Store(y + v);
+    }
+
+    /// <summary>
+    /// The narrow forward tile: y[r·ldy + j] = Σ_p w[p·6 + r]·x[off[p] + j] for r &lt; 6, j &lt; 4 vectors.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void NarrowTile<T>(T* w, T* x, int* off, int taps, T* y, nint ldy) where T : unmanaged
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> c0a = default, c0b = default, c0c = default, c0d = default, c1a = default, c1b = default, c1c = default, c1d = default;
+        Vector512<T> c2a = default, c2b = default, c2c = default, c2d = default, c3a = default, c3b = default, c3c = default, c3d = default;
+        Vector512<T> c4a = default, c4b = default, c4c = default, c4d = default, c5a = default, c5b = default, c5c = default, c5d = default;
+        for (int p = 0; p < taps; p++)
+        {
+            T* s = x + off[p];
+            var b0 = Vector512.Load(s);
+            var b1 = Vector512.Load(s + v);
+            var b2 = Vector512.Load(s + 2 * v);
+            var b3 = Vector512.Load(s + 3 * v);
+            var a = Vector512.Create(w[0]); c0a = Fma(a, b0, c0a); c0b = Fma(a, b1, c0b); c0c = Fma(a, b2, c0c); c0d = Fma(a, b3, c0d);
+            a = Vector512.Create(w[1]); c1a = Fma(a, b0, c1a); c1b = Fma(a, b1, c1b); c1c = Fma(a, b2, c1c); c1d = Fma(a, b3, c1d);
+            a = Vector512.Create(w[2]); c2a = Fma(a, b0, c2a); c2b = Fma(a, b1, c2b); c2c = Fma(a, b2, c2c); c2d = Fma(a, b3, c2d);
+            a = Vector512.Create(w[3]); c3a = Fma(a, b0, c3a); c3b = Fma(a, b1, c3b); c3c = Fma(a, b2, c3c); c3d = Fma(a, b3, c3d);
+            a = Vector512.Create(w[4]); c4a = Fma(a, b0, c4a); c4b = Fma(a, b1, c4b); c4c = Fma(a, b2, c4c); c4d = Fma(a, b3, c4d);
+            a = Vector512.Create(w[5]); c5a = Fma(a, b0, c5a); c5b = Fma(a, b1, c5b); c5c = Fma(a, b2, c5c); c5d = Fma(a, b3, c5d);
+            w += NarrowRows;
+        }
+        c0a.Store(y); c0b.Store(y + v); c0c.Store(y + 2 * v); c0d.Store(y + 3 * v); y += ldy;
+        c1a.Store(y); c1b.Store(y + v); c1c.Store(y + 2 * v); c1d.Store(y + 3 * v); y += ldy;
+        c2a.Store(y); c2b.Store(y + v); c2c.Store(y + 2 * v); c2d.Store(y + 3 * v); y += ldy;
+        c3a.Store(y); c3b.Store(y + v); c3c.Store(y + 2 * v); c3d.Store(y + 3 * v); y += ldy;
+        c4a.Store(y); c4b.Store(y + v); c4c.Store(y + 2 * v); c4d.Store(y + 3 * v); y += ldy;
+        c5a.Store(y); c5b.Store(y + v); c5c.Store(y + 2 * v); c5d.Store(y + 3 * v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    }
+}

@@ -1,0 +1,164 @@
+using Cajal.Kernels;
+using Cajal.Nn;
+using static Cajal.Tests.Convolution.ConvolutionTests;
+
+namespace Cajal.Tests.Convolution;
+
+/// <summary>
+/// The stride-1 direct kernels (Kernels/ConvDirect.cs) and the im2col + GEMM path, each forced in turn, against the
+/// naive reference: tile edges (6- and 12-row blocks, positions around the 2- and 4-vector tiles), padding wider than
+/// the kernel (negative padding in the input gradient), dilation, groups, batches that split into weight runs and
+/// multi-image dot products.
+/// </summary>
+public class ConvDirectTests
+{
+    public static IEnumerable<object[]> Cases()
+    {
+        var data = new List<object[]>();
+        // n, c, h, w, cout, kh, kw, pad, dilation, groups
+        var shapes = new (int N, int C, int H, int W, int Cout, int KH, int KW, int Pad, int Dil, int Groups)[]
+        {
+            (2, 1, 28, 28, 6, 5, 5, 2, 1, 1),      // LeNet's first layer: narrow 6-row tile, input gradient with 1 row
+            (3, 6, 14, 14, 16, 5, 5, 0, 1, 1),     // LeNet's second layer: 12 + 4 rows
+            (1, 3, 7, 9, 13, 3, 3, 1, 1, 1),       // 13 rows: one full 12-row block and one of 1
+            (2, 5, 5, 5, 12, 3, 3, 1, 1, 1),       // exactly one 12-row block
+            (1, 2, 1, 1, 7, 1, 1, 0, 1, 1),        // 1×1 image, 1×1 kernel
+            (2, 3, 6, 4, 5, 1, 1, 2, 1, 1),        // padding wider than the kernel: negative padding for dx
+            (2, 4, 9, 11, 6, 3, 3, 2, 2, 2),       // dilation 2, groups 2
+            (3, 6, 8, 8, 9, 3, 2, 1, 1, 3),        // groups 3, a 3×2 kernel
+            (9, 2, 5, 6, 3, 3, 3, 1, 1, 1),        // 9 images: 8 weight runs, one with two images
+            (2, 2, 3, 33, 4, 1, 3, 0, 1, 1),       // a row wider than one tile
+            (1, 1, 17, 15, 2, 2, 2, 1, 1, 1),      // even kernel, bottom/right padding differs from top/left
+        };
+        foreach (var s in shapes)
+            foreach (var algorithm in new[] { "direct", "im2col" })
+                data.Add([algorithm, s.N, s.C, s.H, s.W, s.Cout, s.KH, s.KW, s.Pad, s.Dil, s.Groups]);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Both_algorithms_match_the_naive_reference(
+        string algorithm, int n, int c, int h, int w, int cout, int kh, int kw, int pad, int dilation, int groups)
+    {
+        if (algorithm == "direct" && !ConvDirect.IsSupported<double>()) return;   // no AVX-512 here: nothing to force
+        var rng = new Generator((ulong)(n * 7919 + c * 104729 + h * 31 + w + cout * 17 + kh * 3 + kw + pad * 5 + dilation + groups));
+        var x = Tensor.RandN([n, c, h, w], rng, DType.Float64, requiresGrad: true);
+        var weight = Tensor.RandN([cout, c / groups, kh, kw], rng, DType.Float64, requiresGrad: true);
+        var bias = Tensor.RandN([cout], rng, DType.Float64);
+        var saved = Kernels.Convolution.ForcedAlgorithm;
+        Tensor y;
+        try
+        {
+            Kernels.Convolution.ForcedAlgorithm = algorithm == "direct" ? ConvAlgorithm.Direct : ConvAlgorithm.Im2Col;
+            y = Functional.Conv2d(x, weight, bias, [1, 1], [pad, pad], [dilation, dilation], groups);
+            var up = Tensor.RandN(y.Shape.ToArray(), rng, DType.Float64);
+            (y * up).Sum().Backward();
+
+            var a = new DirectReference.Conv(1, 1, pad, pad, dilation, dilation, groups);
+            var (ry, rdx, rdw) = DirectReference.Conv2d(Values(x), [n, c, h, w], Values(weight), weight.Shape.ToArray(),
+                Values(bias), a, y.Shape[2], y.Shape[3], Values(up));
+            AssertClose(ry, Values(y), 1e-12, "out");
+            AssertClose(rdx, Values(x.Grad!), 1e-12, "dx");
+            AssertClose(rdw, Values(weight.Grad!), 1e-12, "dw");
+        }
+        finally
+        {
+            Kernels.Convolution.ForcedAlgorithm = saved;
+        }
+    }
+
+    [Fact]
+    public void Float32_direct_results_are_within_round_off_of_im2col()
+    {
+        if (!ConvDirect.IsSupported<float>()) return;
+        var rng = new Generator(11);
+        var x0 = Tensor.RandN([5, 6, 14, 14], rng);
+        var w0 = Tensor.RandN([16, 6, 5, 5], rng);
+        var up = Tensor.RandN([5, 16, 12, 12], rng);
+        (double[] Y, double[] Dx, double[] Dw) Run(ConvAlgorithm algorithm)
+        {
+            var saved = Kernels.Convolution.ForcedAlgorithm;
+            try
+            {
+                Kernels.Convolution.ForcedAlgorithm = algorithm;
+                var x = x0.Clone().Detach();
+                x.RequiresGrad = true;
+                var w = w0.Clone().Detach();
+                w.RequiresGrad = true;
+                var y = Functional.Conv2d(x, w, null, [1, 1], [1, 1], [1, 1], 1);
+                (y * up).Sum().Backward();
+                return (Values(y), Values(x.Grad!), Values(w.Grad!));
+            }
+            finally
+            {
+                Kernels.Convolution.ForcedAlgorithm = saved;
+            }
+        }
+        var direct = Run(ConvAlgorithm.Direct);
+        var im2col = Run(ConvAlgorithm.Im2Col);
+        // float32 sums of 150 (forward), 400 (dx) and 720 (dw) terms of size ~1: a few ulps of the larger magnitudes.
+        AssertClose(im2col.Y, direct.Y, 1e-4, "out");
+        AssertClose(im2col.Dx, direct.Dx, 1e-4, "dx");
+        AssertClose(im2col.Dw, direct.Dw, 5e-4, "dw");
+    }
+
+    [Fact]
+    public void Direct_results_have_the_same_bits_on_any_thread_count()
+    {
+        if (!ConvDirect.IsSupported<float>()) return;
+        var rng = new Generator(12);
+        var x0 = Tensor.RandN([19, 6, 12, 12], rng);
+        var w0 = Tensor.RandN([16, 6, 3, 3], rng);
+        var up = Tensor.RandN([19, 16, 12, 12], rng);
+        (float[] Y, float[] Dx, float[] Dw) Run(int threads)
+        {
+            int saved = Parallelism.MaxThreads;
+            var savedAlgorithm = Kernels.Convolution.ForcedAlgorithm;
+            try
+            {
+                Parallelism.MaxThreads = threads;
+                Kernels.Convolution.ForcedAlgorithm = ConvAlgorithm.Direct;
+                var x = x0.Clone().Detach();
+                x.RequiresGrad = true;
+                var w = w0.Clone().Detach();
+                w.RequiresGrad = true;
+                var y = Functional.Conv2d(x, w, null, [1, 1], [1, 1], [1, 1], 1);
+                (y * up).Sum().Backward();
+                return (y.ToArray<float>(), x.Grad!.ToArray<float>(), w.Grad!.ToArray<float>());
+            }
+            finally
+            {
+                Parallelism.MaxThreads = saved;
+                Kernels.Convolution.ForcedAlgorithm = savedAlgorithm;
+            }
+        }
+        var one = Run(1);
+        foreach (int threads in new[] { 2, 3, 4 })
+        {
+            var other = Run(threads);
+            Assert.Equal(one.Y, other.Y);
+            Assert.Equal(one.Dx, other.Dx);
+            Assert.Equal(one.Dw, other.Dw);
+        }
+    }
+
+    [Fact]
+    public void Forcing_direct_on_a_strided_convolution_is_refused()
+    {
+        var g = new ConvGeometry(1, 1, 5, 5, 1, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1, 1);
+        var saved = Kernels.Convolution.ForcedAlgorithm;
+        try
+        {
+            Kernels.Convolution.ForcedAlgorithm = ConvAlgorithm.Direct;
+            var e = Assert.Throws<PlatformNotSupportedException>(() => Kernels.Convolution.Choose<float>(g));
+            Assert.Contains("stride 2×2", e.Message);
+            Kernels.Convolution.ForcedAlgorithm = ConvAlgorithm.Auto;
+            Assert.Equal(ConvAlgorithm.Im2Col, Kernels.Convolution.Choose<float>(g));
+        }
+        finally
+        {
+            Kernels.Convolution.ForcedAlgorithm = saved;
+        }
+    }
+}
