@@ -10,14 +10,14 @@ namespace Cajal.Kernels;
 /// <remarks>
 /// <para>Why not <c>Parallel.For</c>: a training epoch of the MLP benchmark makes about 15,000 parallel calls of
 /// 20–200 µs each, and the thread pool's hand-off (queueing replicating tasks, workers that yield and sleep between
-/// bursts) cost about a tenth of the epoch. Here a call publishes its body in static fields, bumps each chosen
+/// bursts) took about a tenth of the epoch in profiles. Here a call publishes its body in static fields, bumps each chosen
 /// worker's ticket and runs items itself; a worker that waits stays awake for a short bounded time
 /// (<see cref="SpinMicroseconds"/>, 50 µs) before it blocks on its own event, so back-to-back calls find it awake and
 /// an idle process burns no core. Staying awake means pause instructions for the first ~10 µs and then
 /// <see cref="Thread.Yield"/>: on the shared 2-core machine pure pause spinning was no faster than Parallel.For
 /// (it takes the core from the thread being waited for), yielding made the MLP epoch 5–10% faster. The caller
 /// waits for the last worker in the same way.</para>
-/// <para>Completion: the caller closes the call once no item is left to claim and waits (spin, then block) until
+/// <para>Completion: the caller closes the call once no item is left to claim and waits (awake, then blocked) until
 /// no worker is inside it. A worker that wakes late for a finished call sees it closed (or sees another call's
 /// ticket) and goes back to waiting, so the caller never waits for a worker that has nothing left to do, and a call
 /// never runs on more than its <c>threads</c>.</para>
@@ -37,7 +37,7 @@ namespace Cajal.Kernels;
 /// </remarks>
 internal static class WorkerPool
 {
-    /// <summary>How long (µs) a waiting worker or caller spins before it blocks; <c>CAJAL_POOL_SPIN_US</c> overrides the default 50.</summary>
+    /// <summary>How long (µs) a waiting worker or caller stays awake (pausing, then yielding) before it blocks; <c>CAJAL_POOL_SPIN_US</c> overrides the default 50.</summary>
     internal static int SpinMicroseconds
     {
         get => (int)(s_spinTicks * 1_000_000 / Stopwatch.Frequency);
