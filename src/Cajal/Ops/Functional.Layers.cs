@@ -15,6 +15,9 @@ public static partial class Functional
             throw new ArgumentException($"Linear: input {input.Shape} has {(input.Rank == 0 ? 0 : input.Size(-1))} features but weight {weight.Shape} expects {weight.Size(1)}.");
         if (bias is not null && (bias.Rank != 1 || bias.Size(0) != weight.Size(0)))
             throw new ArgumentException($"Linear: bias {bias.Shape} does not match weight {weight.Shape}; expected ({weight.Size(0)}).");
+        // One fused op for floating-point operands of one dtype; otherwise MatMul and add, which also report dtype mismatches.
+        if (input.DType.IsFloatingPoint() && weight.DType == input.DType && (bias is null || bias.DType == input.DType))
+            return Tensor.LinearOp(input, weight, bias);
         var y = input.MatMul(weight.T);
         return bias is null ? y : y + bias;
     }
