@@ -28,7 +28,7 @@ public static class Parallelism
     /// <summary>The threads a kernel starting on this thread may use: 1 inside another kernel's worker, else <see cref="MaxThreads"/>.</summary>
     internal static int Available => t_inWorker ? 1 : s_maxThreads;
 
-    /// <summary>Whether this thread is running a parallel kernel's work item (set by <c>Partition.For</c>).</summary>
+    /// <summary>Whether this thread is running a parallel kernel's work item (set by <c>WorkerPool</c> on its workers and on a caller running items).</summary>
     internal static bool InWorker
     {
         get => t_inWorker;

@@ -13,7 +13,7 @@ namespace Cajal.Kernels;
 /// jc over n in blocks of NC = 4096 columns
 ///   kg over k in groups of whole kc blocks, the group's packed B ≤ 1M elements (4 MB float; L3)
 ///     pack B[kg.., jc..] as kc × NR panels                      (in parallel over panels)
-///     tasks over (mc row blocks) × (column splits)              (Parallel.For, dynamic)
+///     tasks over (mc row blocks) × (column splits)              (WorkerPool.Run, dynamic)
 ///       pc over the group in blocks of kc (256 float, 128 double)
 ///         pack A[ic.., pc..] as MR × kc panels                  (mc × kc ≤ 264 × 256 float: 264 KB, in L2)
 ///         jr over NR panels:   B micro-panel kc × NR             (32 KB float, 16 KB double: in L1)
@@ -64,7 +64,6 @@ internal static partial class Gemm
         private readonly bool _accumulate;
         private readonly delegate*<T*, T*, int, T*, nint, bool, void> _kernel;
         private readonly int _mr, _nr, _kc, _threads, _rowPanels, _mBlocks;
-        private readonly ParallelOptions _options;
         private readonly Action<int> _packBChunk, _runTask;
 
         // The current block of B: columns [_jc, _jc + _ncb) as _panels NR-wide panels, depth [_kg, _kg + _kgb).
@@ -96,7 +95,6 @@ internal static partial class Gemm
             _rowPanels = (m + _mr - 1) / _mr;
             int panelsPerBlock = (MCMax + _mr - 1) / _mr;
             _mBlocks = Math.Min(_rowPanels, Math.Max((_rowPanels + panelsPerBlock - 1) / panelsPerBlock, threads > 1 ? 4 * threads : 1));
-            _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
             _packBChunk = PackBChunk;
             _runTask = RunTask;
         }
@@ -122,12 +120,12 @@ internal static partial class Gemm
                         _kgb = Math.Min(kGroup, _k - _kg);
                         _units = (_kgb + _kc - 1) / _kc * _panels;
                         if (_threads > 1 && _units > 1)
-                            Parallel.For(0, _threads, _options, _packBChunk);
+                            WorkerPool.Run(_threads, _threads, _packBChunk);
                         else
                             PackBChunk(0);
                         int tasks = _mBlocks * _nSplits;
                         if (_threads > 1 && tasks > 1)
-                            Parallel.For(0, tasks, _options, _runTask);
+                            WorkerPool.Run(tasks, _threads, _runTask);
                         else
                             for (int t = 0; t < tasks; t++) RunTask(t);
                     }

@@ -39,13 +39,8 @@ internal static partial class Gemm
             PortableRows(0, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, c, cOffset, ldc);
             return;
         }
-        int chunk = (m + threads - 1) / threads;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-        {
-            int start = t * chunk, end = Math.Min(m, start + chunk);
-            if (start < end)
-                PortableRows(start, end, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, c, cOffset, ldc);
-        });
+        WorkerPool.RunChunks(m, threads, (start, end) =>
+            PortableRows(start, end, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, c, cOffset, ldc));
     }
 
     private static void PortableRows<T>(

@@ -9,7 +9,8 @@ internal static class Partition
     /// <summary>
     /// Runs <paramref name="body"/>(start, end) over [0, <paramref name="count"/>) in at most
     /// <see cref="Parallelism.Available"/> chunks; items must write disjoint memory. Kernels that the body calls run
-    /// single-threaded on the worker (no nested parallelism).
+    /// single-threaded on the worker (no nested parallelism). The chunks are ⌈count / threads⌉ items long and run on
+    /// <see cref="WorkerPool"/>; an exception from the body reaches the caller unwrapped.
     /// </summary>
     public static void For(int count, long totalWork, Action<int, int> body)
     {
@@ -19,21 +20,6 @@ internal static class Partition
             if (count > 0) body(0, count);
             return;
         }
-        int chunk = (count + threads - 1) / threads;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-        {
-            int start = t * chunk, end = Math.Min(count, start + chunk);
-            if (start >= end) return;
-            bool outer = Parallelism.InWorker;   // false: Parallel.For may also run an item on the calling thread
-            Parallelism.InWorker = true;
-            try
-            {
-                body(start, end);
-            }
-            finally
-            {
-                Parallelism.InWorker = outer;
-            }
-        });
+        WorkerPool.RunChunks(count, threads, body);
     }
 }

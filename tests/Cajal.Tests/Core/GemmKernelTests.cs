@@ -211,7 +211,7 @@ public class GemmKernelTests
                 (int aRow, int aCol) = transA ? (1, m) : (k, 1);
                 (int bRow, int bCol) = transB ? (1, k) : (n, 1);
                 float[]? reference = null;
-                foreach (int threads in new[] { 1, 2, 3, 8 })
+                foreach (int threads in new[] { 1, 2, 3, 4, 8 })
                 {
                     Parallelism.MaxThreads = threads;
                     var c = (float[])c0.Clone();
