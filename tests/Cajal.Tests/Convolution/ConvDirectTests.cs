@@ -22,6 +22,8 @@ public class ConvDirectTests
             (3, 6, 14, 14, 16, 5, 5, 0, 1, 1),     // LeNet's second layer: 12 + 4 rows
             (1, 3, 7, 9, 13, 3, 3, 1, 1, 1),       // 13 rows: one full 12-row block and one of 1
             (2, 5, 5, 5, 12, 3, 3, 1, 1, 1),       // exactly one 12-row block
+            (2, 3, 6, 9, 9, 3, 3, 1, 1, 1),        // 9 rows: one 12-row block
+            (1, 3, 5, 7, 24, 3, 3, 1, 1, 3),       // 8 rows a group, 3 groups: one 8×3 block each
             (1, 2, 1, 1, 7, 1, 1, 0, 1, 1),        // 1×1 image, 1×1 kernel
             (2, 3, 6, 4, 5, 1, 1, 2, 1, 1),        // padding wider than the kernel: negative padding for dx
             (2, 4, 9, 11, 6, 3, 3, 2, 2, 2),       // dilation 2, groups 2
@@ -141,6 +143,20 @@ public class ConvDirectTests
             Assert.Equal(one.Dx, other.Dx);
             Assert.Equal(one.Dw, other.Dw);
         }
+    }
+
+    [Theory]
+    [InlineData(1, 6)]
+    [InlineData(6, 6)]
+    [InlineData(7, 8)]
+    [InlineData(9, 12)]      // a tie (12 padded rows either way) goes to the taller tile
+    [InlineData(12, 12)]
+    [InlineData(16, 8)]
+    [InlineData(64, 8)]
+    [InlineData(120, 12)]
+    public void The_forward_tile_pads_the_fewest_channels(int rows, int blockRows)
+    {
+        Assert.Equal(blockRows, ConvDirect.TileShape(rows).Rows);
     }
 
     [Fact]
