@@ -64,6 +64,6 @@ public sealed class Adagrad : Optimizer<AdagradOptions>
 
     private static void Apply<T>(AdagradOptions o, double negClr, Tensor p, Tensor g, Tensor sum)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        OptimizerKernels.Adagrad(p.Span<T>(), g.Span<T>(), sum.Span<T>(), T.CreateTruncating(negClr),
-            T.CreateTruncating(o.Eps), T.CreateTruncating(o.WeightDecay), o.Maximize);
+        OptimizerKernels.ForSlices(p.Count, (start, end) => OptimizerKernels.Adagrad(p.Span<T>()[start..end], g.Span<T>()[start..end],
+            sum.Span<T>()[start..end], T.CreateTruncating(negClr), T.CreateTruncating(o.Eps), T.CreateTruncating(o.WeightDecay), o.Maximize));
 }

@@ -75,7 +75,8 @@ public class Adam : Optimizer<AdamOptions>
             T.CreateTruncating(o.Eps), decoupled ? T.Zero : T.CreateTruncating(o.WeightDecay),
             decoupled, T.CreateTruncating(1 - o.Lr * o.WeightDecay), T.CreateTruncating(-stepSize),
             T.CreateTruncating(Math.Sqrt(biasCorrection2)), o.Maximize);
-        OptimizerKernels.Adam(p.Span<T>(), g.Span<T>(), m.Span<T>(), v.Span<T>(), vMax is null ? [] : vMax.Span<T>(), s);
+        OptimizerKernels.ForSlices(p.Count, (start, end) => OptimizerKernels.Adam(p.Span<T>()[start..end], g.Span<T>()[start..end],
+            m.Span<T>()[start..end], v.Span<T>()[start..end], vMax is null ? [] : vMax.Span<T>()[start..end], s));
     }
 }
 

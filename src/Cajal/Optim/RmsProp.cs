@@ -66,7 +66,8 @@ public sealed class RmsProp : Optimizer<RmsPropOptions>
     {
         var s = new RmsPropScalars<T>(T.CreateTruncating(o.Alpha), T.CreateTruncating(1 - o.Alpha), T.CreateTruncating(o.Eps),
             T.CreateTruncating(o.WeightDecay), T.CreateTruncating(o.Momentum), T.CreateTruncating(-o.Lr), o.Maximize);
-        OptimizerKernels.RmsProp(p.Span<T>(), g.Span<T>(), square.Span<T>(),
-            gradAvg is null ? [] : gradAvg.Span<T>(), buffer is null ? [] : buffer.Span<T>(), s);
+        OptimizerKernels.ForSlices(p.Count, (start, end) => OptimizerKernels.RmsProp(p.Span<T>()[start..end], g.Span<T>()[start..end],
+            square.Span<T>()[start..end], gradAvg is null ? [] : gradAvg.Span<T>()[start..end],
+            buffer is null ? [] : buffer.Span<T>()[start..end], s));
     }
 }

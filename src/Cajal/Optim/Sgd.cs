@@ -58,7 +58,8 @@ public sealed class Sgd : Optimizer<SgdOptions>
 
     private static void Apply<T>(SgdOptions o, Tensor p, Tensor g, Tensor? buffer, bool first)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
-        OptimizerKernels.Sgd(p.Span<T>(), g.Span<T>(), buffer is null ? [] : buffer.Span<T>(),
+        OptimizerKernels.ForSlices(p.Count, (start, end) => OptimizerKernels.Sgd(
+            p.Span<T>()[start..end], g.Span<T>()[start..end], buffer is null ? [] : buffer.Span<T>()[start..end],
             T.CreateTruncating(-o.Lr), T.CreateTruncating(o.WeightDecay), T.CreateTruncating(o.Momentum),
-            T.CreateTruncating(1 - o.Dampening), o.Nesterov, o.Maximize, first);
+            T.CreateTruncating(1 - o.Dampening), o.Nesterov, o.Maximize, first));
 }
