@@ -65,8 +65,47 @@ public static class Autograd
             return;
         }
 
-        var order = TopologicalOrder(root.GradFn);
-        var pending = new Dictionary<Node, Tensor>(ReferenceEqualityComparer.Instance) { [root.GradFn] = upstream };
+        // The engine's collections are reused between calls on a thread (a backward pass of a small graph otherwise
+        // allocates more for them than for its gradients); a nested call (GradCheck inside a test's backward, say)
+        // finds them taken and makes its own.
+        var scratch = t_scratch ?? new Scratch();
+        t_scratch = null;
+        try
+        {
+            RunBackward(root, upstream, retainGraph, scratch);
+        }
+        finally
+        {
+            // Cleared, so no graph stays reachable; not kept after a very large graph, so its capacity is not held.
+            scratch.Clear();
+            t_scratch = scratch.Order.Capacity > 4096 ? null : scratch;
+        }
+    }
+
+    /// <summary>The collections one backward pass needs, kept per thread between passes.</summary>
+    private sealed class Scratch
+    {
+        public readonly List<Node> Order = [];
+        public readonly HashSet<Node> Visited = new(ReferenceEqualityComparer.Instance);
+        public readonly Stack<(Node Node, int Next)> Stack = new();
+        public readonly Dictionary<Node, Tensor> Pending = new(ReferenceEqualityComparer.Instance);
+
+        public void Clear()
+        {
+            Order.Clear();
+            Visited.Clear();
+            Stack.Clear();
+            Pending.Clear();
+        }
+    }
+
+    [ThreadStatic] private static Scratch? t_scratch;
+
+    private static void RunBackward(Tensor root, Tensor upstream, bool retainGraph, Scratch scratch)
+    {
+        var order = TopologicalOrder(root.GradFn!, scratch);
+        var pending = scratch.Pending;
+        pending[root.GradFn!] = upstream;
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var node = order[i];
@@ -94,12 +133,13 @@ public static class Autograd
         }
     }
 
-    private static List<Node> TopologicalOrder(Node root)
+    private static List<Node> TopologicalOrder(Node root, Scratch scratch)
     {
         // Post-order DFS with an explicit stack of (node, next input index).
-        var order = new List<Node>();
-        var visited = new HashSet<Node>(ReferenceEqualityComparer.Instance) { root };
-        var stack = new Stack<(Node Node, int Next)>();
+        var order = scratch.Order;
+        var visited = scratch.Visited;
+        visited.Add(root);
+        var stack = scratch.Stack;
         stack.Push((root, 0));
         while (stack.Count > 0)
         {

@@ -37,6 +37,44 @@ internal static class Activations
         for (; i < y.Length; i++) dx[i] = y[i] > T.Zero ? g[i] : T.Zero;
     }
 
+    /// <summary>dx = g·(1 − y)·y from the sigmoid's output y, one pass, rounded after each operation in that order (ATen's sigmoid_backward).</summary>
+    public static void SigmoidBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        System.Diagnostics.Debug.Assert(g.Length >= y.Length && dx.Length >= y.Length);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref T yr = ref MemoryMarshal.GetReference(y);
+            ref T gr = ref MemoryMarshal.GetReference(g);
+            ref T dr = ref MemoryMarshal.GetReference(dx);
+            for (; i <= y.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var yv = Vector.LoadUnsafe(ref yr, (nuint)i);
+                (Vector.LoadUnsafe(ref gr, (nuint)i) * (Vector<T>.One - yv) * yv).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        for (; i < y.Length; i++) dx[i] = g[i] * (T.One - y[i]) * y[i];
+    }
+
+    /// <summary>dx = g·(1 − y·y) from tanh's output y, one pass, rounded after each operation in that order (ATen's tanh_backward).</summary>
+    public static void TanhBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        System.Diagnostics.Debug.Assert(g.Length >= y.Length && dx.Length >= y.Length);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref T yr = ref MemoryMarshal.GetReference(y);
+            ref T gr = ref MemoryMarshal.GetReference(g);
+            ref T dr = ref MemoryMarshal.GetReference(dx);
+            for (; i <= y.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var yv = Vector.LoadUnsafe(ref yr, (nuint)i);
+                (Vector.LoadUnsafe(ref gr, (nuint)i) * (Vector<T>.One - yv * yv)).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        for (; i < y.Length; i++) dx[i] = g[i] * (T.One - y[i] * y[i]);
+    }
+
     public static void LeakyRelu<T>(ReadOnlySpan<T> x, Span<T> y, T slope) where T : IFloatingPointIeee754<T>
     {
         for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? x[i] : x[i] * slope;

@@ -26,14 +26,26 @@ public sealed partial class Tensor
     public Tensor Sigmoid()
     {
         var y = UnaryForward(UnaryOp.Sigmoid, "Sigmoid");
-        return Autograd.Record(y, "Sigmoid", [this], g => [g * (1.0 - y) * y]);   // σ' = σ(1 − σ)
+        // σ' = σ(1 − σ): g·(1 − y)·y in one fused pass over (y, g)
+        return Autograd.Record(y, "Sigmoid", [this], g => [BackwardFromOutput(y, g, Kernels.Activations.SigmoidBackward, Kernels.Activations.SigmoidBackward)]);
     }
 
     /// <summary>The hyperbolic tangent.</summary>
     public Tensor Tanh()
     {
         var y = UnaryForward(UnaryOp.Tanh, "Tanh");
-        return Autograd.Record(y, "Tanh", [this], g => [g * (1.0 - y * y)]);      // tanh' = 1 − tanh²
+        // tanh' = 1 − tanh²: g·(1 − y·y) in one fused pass over (y, g)
+        return Autograd.Record(y, "Tanh", [this], g => [BackwardFromOutput(y, g, Kernels.Activations.TanhBackward, Kernels.Activations.TanhBackward)]);
+    }
+
+    /// <summary>dx from the op's contiguous output y and the upstream gradient, by a fused kernel for each float type.</summary>
+    private static Tensor BackwardFromOutput(Tensor y, Tensor g, SpanGrad<float> f32, SpanGrad<double> f64)
+    {
+        var gc = g.Contiguous();
+        var dx = UninitializedLike(y);
+        if (y.DType == DType.Float32) f32(y.Span<float>(), gc.Span<float>(), dx.Span<float>());
+        else f64(y.Span<double>(), gc.Span<double>(), dx.Span<double>());
+        return dx;
     }
 
     /// <summary>max(x, 0); the gradient at 0 is 0.</summary>

@@ -31,6 +31,7 @@ public sealed partial class Tensor
     /// <summary>(…, M, K)·(…, K, N) with broadcast batch dims; both operands have rank ≥ 2.</summary>
     private static Tensor MatMulBatched(Tensor a, Tensor b)
     {
+        if (a.Rank == 2 && b.Rank == 2) return MatMul2D(a, b);
         int m = a._dims[^2], k = a._dims[^1], n = b._dims[^1];
         var batch = Shape.Broadcast(a._dims.AsSpan(0, a.Rank - 2), b._dims.AsSpan(0, b.Rank - 2), "MatMul");
         var outDims = (int[])[.. batch, m, n];
@@ -52,6 +53,47 @@ public sealed partial class Tensor
             var gb = b.RequiresGrad ? MatMulBatched(a.Transpose(-1, -2), g).SumTo(bShape) : null;
             return [ga, gb];
         });
+    }
+
+    /// <summary>
+    /// (M, K)·(K, N) for two matrices: the GEMM reads both through their strides, and the backward's products read the
+    /// transposes the same way, so no view, broadcast or batch bookkeeping is allocated (this is most of the per-op cost
+    /// of small products, like the article's 4×3·3×4).
+    /// </summary>
+    private static Tensor MatMul2D(Tensor a, Tensor b)
+    {
+        var output = Product2D(a, transposeA: false, b, transposeB: false);
+        return Autograd.Record(output, "MatMul", [a, b], g =>
+        {
+            // C = A·B  ⇒  dA = dC·Bᵀ,  dB = Aᵀ·dC
+            var ga = a.RequiresGrad ? Product2D(g, transposeA: false, b, transposeB: true) : null;
+            var gb = b.RequiresGrad ? Product2D(a, transposeA: true, g, transposeB: false) : null;
+            return [ga, gb];
+        });
+    }
+
+    /// <summary>op(a)·op(b) into a new contiguous matrix, op = transpose where asked, read through the strides.</summary>
+    private static Tensor Product2D(Tensor a, bool transposeA, Tensor b, bool transposeB)
+    {
+        int ar = transposeA ? 1 : 0, ac = 1 - ar, br = transposeB ? 1 : 0, bc = 1 - br;
+        int m = a._dims[ar], k = a._dims[ac], n = b._dims[bc];
+        var output = Uninitialized([m, n], a.DType);
+        switch (a.DType)
+        {
+            case DType.Float32:
+                Gemm.Multiply(m, n, k, a.Array<float>(), a.Offset, a._strides[ar], a._strides[ac],
+                    b.Array<float>(), b.Offset, b._strides[br], b._strides[bc], output.Array<float>(), 0, n, accumulate: false);
+                break;
+            case DType.Float64:
+                Gemm.Multiply(m, n, k, a.Array<double>(), a.Offset, a._strides[ar], a._strides[ac],
+                    b.Array<double>(), b.Offset, b._strides[br], b._strides[bc], output.Array<double>(), 0, n, accumulate: false);
+                break;
+            default:
+                Gemm.Multiply(m, n, k, a.Array<long>(), a.Offset, a._strides[ar], a._strides[ac],
+                    b.Array<long>(), b.Offset, b._strides[br], b._strides[bc], output.Array<long>(), 0, n, accumulate: false);
+                break;
+        }
+        return output;
     }
 
     private static void GemmBatched<T>(Tensor a, Tensor b, Tensor output, int[] batch, int batchCount, int m, int n, int k)

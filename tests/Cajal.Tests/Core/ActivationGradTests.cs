@@ -143,6 +143,35 @@ public class ActivationGradTests
         ReluBackward_matches_the_reference<double>(71);
     }
 
+    private static void OutputBackward_matches_the_reference<T>(ulong seed) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new Generator(seed);
+        for (int n = 0; n <= ElementwiseKernelTests.MaxLength; n++)
+        {
+            var y = ElementwiseKernelTests.Data<T>(rng, n);
+            var g = ElementwiseKernelTests.Data<T>(rng, n);
+            var sigmoid = new T[n];
+            var tanh = new T[n];
+            Cajal.Kernels.Activations.SigmoidBackward<T>(y, g, sigmoid);
+            Cajal.Kernels.Activations.TanhBackward<T>(y, g, tanh);
+            for (int i = 0; i < n; i++)
+            {
+                // Plain references, rounded after each operation as the unfused g * (1 − y) * y and g * (1 − y·y) were.
+                T s = g[i] * (T.One - y[i]);
+                Assert.Equal(s * y[i], sigmoid[i]);
+                T t = y[i] * y[i];
+                Assert.Equal(g[i] * (T.One - t), tanh[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Sigmoid_and_tanh_backward_kernels_match_the_scalar_rule_for_every_tail_length()
+    {
+        OutputBackward_matches_the_reference<float>(72);
+        OutputBackward_matches_the_reference<double>(73);
+    }
+
     [Fact]
     public void Relu_gradient_is_zero_where_the_output_is_not_positive_even_for_infinite_upstream()
     {
