@@ -77,7 +77,7 @@ internal static unsafe class ConvDirect
     /// y = conv(x, w) for a stride-1 geometry (any padding, dilation, groups); y (N, Cout, Hout, Wout) from index 0 is
     /// overwritten.
     /// </summary>
-    public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[] y, ConvGeometry g)
+    public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y, ConvGeometry g)
         where T : unmanaged, INumber<T>
     {
         var frame = new Frame(g.InChannels, g.InHeight, g.InWidth, g.PadTop, g.PadLeft, g.OutHeight, g.OutWidth,
@@ -87,7 +87,7 @@ internal static unsafe class ConvDirect
             w[wOffset + ((o * inG + c) * g.KernelHeight + ki) * g.KernelWidth + kj]);
         try
         {
-            Run(x, xOffset, g.Batch, frame, packed, g.Groups, outG, y);
+            Run(x, xOffset, g.Batch, frame, packed, g.Groups, outG, y, bias, biasOffset);
         }
         finally
         {
@@ -311,7 +311,8 @@ internal static unsafe class ConvDirect
     /// <summary>
     /// The shared forward: out[n, grp·rows + r] = Σ_taps packed · padded src[n], for each image, split over images.
     /// </summary>
-    private static void Run<T>(T[] src, int srcOffset, int batch, Frame f, T[] packed, int groups, int rows, T[] dst)
+    private static void Run<T>(T[] src, int srcOffset, int batch, Frame f, T[] packed, int groups, int rows, T[] dst,
+        T[]? bias = null, int biasOffset = 0)
         where T : unmanaged, INumber<T>
     {
         var (blockRows, vectors) = TileShape(rows);
@@ -353,7 +354,12 @@ internal static unsafe class ConvDirect
                                 int o = grp * rows + r;
                                 int d = (n * outChannels + o) * outPlane;
                                 for (int oh = 0; oh < f.OutH; oh++)
-                                    new ReadOnlySpan<T>(s + (nint)oh * f.Wp, f.OutW).CopyTo(dst.AsSpan(d + oh * f.OutW, f.OutW));
+                                {
+                                    var row = new ReadOnlySpan<T>(s + (nint)oh * f.Wp, f.OutW);
+                                    // The bias is added on the way out: no second pass over the output.
+                                    if (bias is null) row.CopyTo(dst.AsSpan(d + oh * f.OutW, f.OutW));
+                                    else System.Numerics.Tensors.TensorPrimitives.Add(row, bias[biasOffset + o], dst.AsSpan(d + oh * f.OutW, f.OutW));
+                                }
                             }
                         }
                     }

@@ -106,8 +106,7 @@ internal static class Convolution
         if (g.Batch == 0 || L == 0) return;
         if (Choose<T>(g) == ConvAlgorithm.Direct)
         {
-            ConvDirect.Forward(x, xOffset, w, wOffset, y, g);
-            if (bias is not null) AddBias(y, bias, biasOffset, g.Batch, g.OutChannels, L);
+            ConvDirect.Forward(x, xOffset, w, wOffset, bias, biasOffset, y, g);
             return;
         }
         ForChunks<T>((g.Batch + nb - 1) / nb, nb, g, (first, last, columns, staging) =>
