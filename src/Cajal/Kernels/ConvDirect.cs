@@ -228,7 +228,7 @@ internal static unsafe class ConvDirect
             {
                 int from = offset + (grp * outG + r) * g.OutPlane, to = (grp * rowsRounded + r) * positions;
                 for (int oh = 0; oh < g.OutHeight; oh++)
-                    src.AsSpan(from + oh * g.OutWidth, g.OutWidth).CopyTo(grad.Slice(to + oh * wp, g.OutWidth));
+                    Copy.Short<T>(src.AsSpan(from + oh * g.OutWidth, g.OutWidth), grad.Slice(to + oh * wp, g.OutWidth));
             }
     }
 
@@ -357,7 +357,7 @@ internal static unsafe class ConvDirect
                                 {
                                     var row = new ReadOnlySpan<T>(s + (nint)oh * f.Wp, f.OutW);
                                     // The bias is added on the way out: no second pass over the output.
-                                    if (bias is null) row.CopyTo(dst.AsSpan(d + oh * f.OutW, f.OutW));
+                                    if (bias is null) Copy.Short(row, dst.AsSpan(d + oh * f.OutW, f.OutW));
                                     else System.Numerics.Tensors.TensorPrimitives.Add(row, bias[biasOffset + o], dst.AsSpan(d + oh * f.OutW, f.OutW));
                                 }
                             }
@@ -412,7 +412,7 @@ internal static unsafe class ConvDirect
             {
                 var row = plane.Slice((ih + f.PadTop) * wp, wp);
                 row[..left].Clear();
-                src.AsSpan(offset + (c * f.H + ih) * f.W + iwLo, width).CopyTo(row.Slice(left, width));
+                Copy.Short<T>(src.AsSpan(offset + (c * f.H + ih) * f.W + iwLo, width), row.Slice(left, width));
                 row[(left + width)..].Clear();
             }
         }
