@@ -78,11 +78,31 @@ public sealed partial class Tensor
     /// <summary>The sum over <paramref name="dims"/> (all when null); reduced dims are kept as size 1 when <paramref name="keepDim"/>.</summary>
     public Tensor Sum(int[]? dims, bool keepDim = false)
     {
+        if (dims is null && Count > 0 && IsContiguous) return SumAll(keepDim);
         var d = ReductionDims(dims, "Sum");
         var inShape = Shape.ToArray();
         var kept = ReducedShape(d, keepDim: true);
         var output = SumForward(d).ViewOf(ReducedShape(d, keepDim), Shape.ContiguousStrides(ReducedShape(d, keepDim)), 0);
         // d(Σx)/dx = 1: the gradient is broadcast back over the summed dims.
+        return Autograd.Record(output, "Sum", [this], g => [g.Reshape(kept).Expand(inShape)]);
+    }
+
+    /// <summary>
+    /// The sum of every element of a contiguous, non-empty tensor: the single pass SumForward makes for a full reduction,
+    /// without its bookkeeping (a loss is usually such a sum, once per training step).
+    /// </summary>
+    private Tensor SumAll(bool keepDim)
+    {
+        var kept = new int[Rank];
+        System.Array.Fill(kept, 1);
+        var output = Uninitialized(keepDim ? (int[])kept.Clone() : [], DType);
+        switch (DType)
+        {
+            case DType.Float32: Reduce.SumAxis(Span<float>(), 1, Count, 1, output.Span<float>()); break;
+            case DType.Float64: Reduce.SumAxis(Span<double>(), 1, Count, 1, output.Span<double>()); break;
+            default: Reduce.SumAxis(Span<long>(), 1, Count, 1, output.Span<long>()); break;
+        }
+        var inShape = (int[])_dims.Clone();
         return Autograd.Record(output, "Sum", [this], g => [g.Reshape(kept).Expand(inShape)]);
     }
 
