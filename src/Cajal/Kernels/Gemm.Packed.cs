@@ -105,7 +105,7 @@ internal static partial class Gemm
             int panelsMax = (ncMax + _nr - 1) / _nr;
             int kRounded = (_k + _kc - 1) / _kc * _kc;
             int kGroup = Math.Min(kRounded, Math.Max(_kc, PackedBLimit / (panelsMax * _nr) / _kc * _kc));
-            var bBuffer = Scratch<T>.Take(ref Scratch<T>.B, kGroup * panelsMax * _nr);
+            T[] bBuffer = Scratch<T>.Take(ref Scratch<T>.B, kGroup * panelsMax * _nr);
             try
             {
                 _bPack = Scratch<T>.Aligned(bBuffer);
@@ -169,7 +169,7 @@ internal static partial class Gemm
             if (mcb <= 0 || q0 >= q1) return;
             int mr = _mr, nr = _nr;
             int rowPanels = (mcb + mr - 1) / mr;
-            var aBuffer = Scratch<T>.Take(ref Scratch<T>.A, rowPanels * mr * _kc);
+            T[] aBuffer = Scratch<T>.Take(ref Scratch<T>.A, rowPanels * mr * _kc);
             T* tile = stackalloc T[mr * nr];
             T* pap = Scratch<T>.Aligned(aBuffer), pbp = _bPack;
             try
@@ -221,77 +221,35 @@ internal static partial class Gemm
         }
     }
 
-    /// <summary>Per-thread packing buffers, reused between calls (so a training step does not churn memory).</summary>
-    /// <remarks>
-    /// A buffer is taken out of its slot while in use, so a nested call on the same thread gets its own. The memory is
-    /// native, 2 MiB-aligned and, on Linux, marked for transparent huge pages (<see cref="PackBuffer"/>).
-    /// </remarks>
+    /// <summary>Per-thread packing buffers: pinned (they never move, so an aligned pointer stays valid) and reused.</summary>
+    /// <remarks>A buffer is taken out of its slot while in use, so a nested call on the same thread gets its own.</remarks>
     private static unsafe class Scratch<T> where T : unmanaged
     {
-        // 128 bytes more for the overhanging vector stores of the gather packer.
+        // 64 bytes for the alignment and 64 more for the overhanging vector stores of the gather packer.
         private static readonly int s_pad = 128 / sizeof(T);
 
-        [ThreadStatic] public static PackBuffer? A;
-        [ThreadStatic] public static PackBuffer? B;
+        [ThreadStatic] public static T[]? A;
+        [ThreadStatic] public static T[]? B;
 
-        public static PackBuffer Take(ref PackBuffer? slot, int length)
+        public static T[] Take(ref T[]? slot, int length)
         {
-            var buffer = slot;
+            var array = slot;
             slot = null;
-            nuint bytes = (nuint)(length + s_pad) * (nuint)sizeof(T);
-            return buffer is not null && buffer.Bytes >= bytes ? buffer : new PackBuffer(bytes);
+            return array is not null && array.Length >= length + s_pad
+                ? array
+                : GC.AllocateUninitializedArray<T>(length + s_pad, pinned: true);
         }
 
-        public static void Give(ref PackBuffer? slot, PackBuffer buffer)
+        public static void Give(ref T[]? slot, T[] array)
         {
-            if (slot is null || slot.Bytes < buffer.Bytes) slot = buffer;   // the smaller one is freed by its finalizer
+            if (slot is null || slot.Length < array.Length) slot = array;
         }
 
-        /// <summary>The buffer's first element (64-byte aligned, as the memory is 2 MiB-aligned).</summary>
-        public static T* Aligned(PackBuffer buffer) => (T*)buffer.Pointer;
-    }
-
-    /// <summary>
-    /// A native packing buffer: 2 MiB-aligned and a whole number of 2 MiB pages, advised on Linux to be backed by
-    /// transparent huge pages, so that the packed panels the micro-kernel streams through need a handful of TLB entries
-    /// instead of one per 4 KiB page. Freed by its finalizer once no thread holds it.
-    /// </summary>
-    internal sealed unsafe class PackBuffer
-    {
-        private const nuint HugePage = 2 << 20;
-
-        /// <summary>Allocates at least <paramref name="bytes"/> bytes.</summary>
-        public PackBuffer(nuint bytes)
+        /// <summary>The first 64-byte aligned element of a pinned array.</summary>
+        public static T* Aligned(T[] array)
         {
-            Bytes = (bytes + HugePage - 1) / HugePage * HugePage;
-            Pointer = NativeMemory.AlignedAlloc(Bytes, HugePage);
-            GC.AddMemoryPressure((long)Bytes);
-            if (s_hugePages) MemoryAdvice.HugePages(Pointer, Bytes);
-        }
-
-        /// <summary>The usable size in bytes.</summary>
-        public nuint Bytes { get; }
-
-        /// <summary>The start of the memory.</summary>
-        public void* Pointer { get; }
-
-        /// <summary>The start of the memory as an address (for tests).</summary>
-        internal long Address => (long)Pointer;
-
-        /// <summary>Writes <paramref name="value"/> to every byte and reads the last one back (for tests).</summary>
-        internal byte FillAndReadLast(byte value)
-        {
-            new Span<byte>(Pointer, checked((int)Bytes)).Fill(value);
-            return ((byte*)Pointer)[Bytes - 1];
-        }
-
-        private static readonly bool s_hugePages = Environment.GetEnvironmentVariable("CAJAL_GEMM_HUGEPAGES") != "0";
-
-        /// <summary>Frees the memory.</summary>
-        ~PackBuffer()
-        {
-            NativeMemory.AlignedFree(Pointer);
-            GC.RemoveMemoryPressure((long)Bytes);
+            nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+            return (T*)((address + 63) & ~(nint)63);
         }
     }
 

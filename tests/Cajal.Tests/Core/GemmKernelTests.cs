@@ -264,20 +264,3 @@ public class GemmKernelTests
         Assert.Equal(new float[] { 0, 0, 0, 0 }, c);
     }
 }
-
-/// <summary>The GEMM's native packing buffers: whole 2 MiB pages, 2 MiB-aligned, writable end to end.</summary>
-public class PackBufferTests
-{
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2 << 20)]
-    [InlineData((2 << 20) + 1)]
-    public void Buffers_are_whole_aligned_huge_pages(int bytes)
-    {
-        var buffer = new Gemm.PackBuffer((nuint)bytes);
-        Assert.True(buffer.Bytes >= (nuint)bytes);
-        Assert.Equal(0u, (uint)(buffer.Bytes % (2 << 20)));
-        Assert.Equal(0, buffer.Address % (2 << 20));
-        Assert.Equal(0xAB, buffer.FillAndReadLast(0xAB));   // every byte is ours to write
-    }
-}
