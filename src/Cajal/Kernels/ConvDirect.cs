@@ -140,6 +140,11 @@ internal static unsafe class ConvDirect
         int positions = f.Positions(tile), outPlane = g.OutPlane;
         dw.AsSpan(0, size).Clear();
         if (g.Batch == 0 || outPlane == 0 || size == 0) return;
+        if (outG % (WideVectors * lanes) == 0)
+        {
+            BackwardWeightWide(x, xOffset, dy, dyOffset, dw, g, f);
+            return;
+        }
         int[] offsets = TapOffsets(f, inG);
         // Taps rounded up to whole blocks of 6: the extra ones read offset 0 and are dropped.
         int tapsRounded = (taps + DotTaps - 1) / DotTaps * DotTaps;
@@ -212,6 +217,135 @@ internal static unsafe class ConvDirect
         {
             if (partials is not null) ArrayPool<T>.Shared.Return(partials);
         }
+    }
+
+    /// <summary>Vectors of output channels per wide weight-gradient tile (64 floats, 32 doubles), and its taps.</summary>
+    private const int WideVectors = 4, WideTaps = 6;
+
+    /// <summary>
+    /// <see cref="BackwardWeight{T}"/> for groups of a multiple of 4 vectors of output channels (64 floats): the weight
+    /// gradient as a matrix product with no horizontal sums. dWᵀ[p, o] = Σ_n Σ_(oh, ow) frame[oh·Wp + ow + off(p)] ·
+    /// dyᵀ[oh·Wout + ow, o]: dy transposed to (positions, channels) per image, a register tile of 6 taps × 64 channels
+    /// held over all of an image's positions (each step: four loads of dyᵀ, six broadcasts from the frame, 24 FMAs),
+    /// summed per run into dWᵀ and transposed into dW at the end of the run. In-process A/B on the benchmark's 64→64
+    /// layer, one core, 12 alternating rounds each: 28.5 and 31.5 ms median against 35.7 and 42.2 for the dot products.
+    /// </summary>
+    private static void BackwardWeightWide<T>(T[] x, int xOffset, T[] dy, int dyOffset, T[] dw, ConvGeometry g, Frame f)
+        where T : unmanaged, INumber<T>
+    {
+        int lanes = Lanes<T>(), width = WideVectors * lanes, tile = 2 * lanes;
+        int outG = g.GroupOutChannels, inG = g.GroupInChannels, taps = g.GroupPatch, size = g.OutChannels * taps;
+        int outPlane = g.OutPlane, imageLength = f.ImageLength(tile);
+        int tapsRounded = (taps + WideTaps - 1) / WideTaps * WideTaps;
+        int[] offsets = TapOffsets(f, inG);
+        Array.Resize(ref offsets, tapsRounded);   // the extra taps read offset 0 and are dropped
+        int runs = Math.Min(g.Batch, MaxWeightPartials);
+        var partials = runs > 1 ? ArrayPool<T>.Shared.Rent((runs - 1) * size) : null;
+        try
+        {
+            if (partials is not null) partials.AsSpan(0, (runs - 1) * size).Clear();
+            long work = (long)g.Batch * g.OutChannels * outPlane * taps;
+            Partition.For(runs, work, (firstRun, lastRun) =>
+            {
+                var image = ArrayPool<T>.Shared.Rent(imageLength);
+                var gradT = ArrayPool<T>.Shared.Rent(g.Groups * outPlane * outG);
+                var sumT = ArrayPool<T>.Shared.Rent(g.Groups * tapsRounded * outG);
+                try
+                {
+                    fixed (T* pImage = image, pGradT = gradT, pSumT = sumT)
+                    fixed (int* pOff = offsets)
+                    {
+                        T* result = stackalloc T[WideTaps * width];
+                        for (int run = firstRun; run < lastRun; run++)
+                        {
+                            var sum = run == 0 ? dw : partials!;
+                            int sumOffset = run == 0 ? 0 : (run - 1) * size;
+                            sumT.AsSpan(0, g.Groups * tapsRounded * outG).Clear();
+                            int n0 = (int)((long)g.Batch * run / runs), n1 = (int)((long)g.Batch * (run + 1) / runs);
+                            for (int n = n0; n < n1; n++)
+                            {
+                                Pad(x, xOffset + n * g.InChannels * g.InPlane, f, image.AsSpan(0, imageLength));
+                                for (int grp = 0; grp < g.Groups; grp++)
+                                    Transpose.Copy(dy, dyOffset + (n * g.OutChannels + grp * outG) * outPlane, outPlane,
+                                        gradT, grp * outPlane * outG, outG, outPlane, outG);
+                                for (int grp = 0; grp < g.Groups; grp++)
+                                {
+                                    T* frame = pImage + (nint)grp * inG * f.PlaneP;
+                                    T* grad = pGradT + (nint)grp * outPlane * outG;
+                                    T* groupSum = pSumT + (nint)grp * tapsRounded * outG;
+                                    for (int p0 = 0; p0 < tapsRounded; p0 += WideTaps)
+                                        for (int c0 = 0; c0 < outG; c0 += width)
+                                        {
+                                            WideTile(frame, f.Wp, g.OutHeight, g.OutWidth, pOff + p0, grad + c0, outG, result);
+                                            for (int t = 0; t < WideTaps; t++)
+                                            {
+                                                var target = new Span<T>(groupSum + (nint)(p0 + t) * outG + c0, width);
+                                                System.Numerics.Tensors.TensorPrimitives.Add(target, new ReadOnlySpan<T>(result + t * width, width), target);
+                                            }
+                                        }
+                                }
+                            }
+                            // dWᵀ (taps, channels) of the run into dW (channels, taps).
+                            for (int grp = 0; grp < g.Groups; grp++)
+                                for (int o = 0; o < outG; o++)
+                                    for (int p = 0; p < taps; p++)
+                                        sum[sumOffset + (grp * outG + o) * taps + p] += pSumT[((nint)grp * tapsRounded + p) * outG + o];
+                        }
+                    }
+                }
+                finally
+                {
+                    ArrayPool<T>.Shared.Return(image);
+                    ArrayPool<T>.Shared.Return(gradT);
+                    ArrayPool<T>.Shared.Return(sumT);
+                }
+            });
+            for (int run = 1; run < runs; run++)
+                System.Numerics.Tensors.TensorPrimitives.Add(dw.AsSpan(0, size), partials.AsSpan((run - 1) * size, size), dw.AsSpan(0, size));
+        }
+        finally
+        {
+            if (partials is not null) ArrayPool<T>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>
+    /// result[t·64 + j] = Σ_(oh, ow) frame[oh·wp + ow + off[t]] · grad[(oh·outW + ow)·ldg + j] for t &lt; 6, j &lt; 4 vectors:
+    /// the wide weight-gradient register tile, summed over every output position of one image in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void WideTile<T>(T* frame, nint wp, int outH, int outW, int* off, T* grad, nint ldg, T* result) where T : unmanaged
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> c0a = default, c0b = default, c0c = default, c0d = default, c1a = default, c1b = default, c1c = default, c1d = default;
+        Vector512<T> c2a = default, c2b = default, c2c = default, c2d = default, c3a = default, c3b = default, c3c = default, c3d = default;
+        Vector512<T> c4a = default, c4b = default, c4c = default, c4d = default, c5a = default, c5b = default, c5c = default, c5d = default;
+        T* f0 = frame + off[0], f1 = frame + off[1], f2 = frame + off[2], f3 = frame + off[3], f4 = frame + off[4], f5 = frame + off[5];
+        for (int oh = 0; oh < outH; oh++, f0 += wp, f1 += wp, f2 += wp, f3 += wp, f4 += wp, f5 += wp)
+        {
+            T* d = grad + (nint)oh * outW * ldg;
+            for (int ow = 0; ow < outW; ow++, d += ldg)
+            {
+                var b0 = Vector512.Load(d);
+                var b1 = Vector512.Load(d + v);
+                var b2 = Vector512.Load(d + 2 * v);
+                var b3 = Vector512.Load(d + 3 * v);
+                var a = Vector512.Create(f0[ow]); c0a = Fma(a, b0, c0a); c0b = Fma(a, b1, c0b); c0c = Fma(a, b2, c0c); c0d = Fma(a, b3, c0d);
+                a = Vector512.Create(f1[ow]); c1a = Fma(a, b0, c1a); c1b = Fma(a, b1, c1b); c1c = Fma(a, b2, c1c); c1d = Fma(a, b3, c1d);
+                a = Vector512.Create(f2[ow]); c2a = Fma(a, b0, c2a); c2b = Fma(a, b1, c2b); c2c = Fma(a, b2, c2c); c2d = Fma(a, b3, c2d);
+                a = Vector512.Create(f3[ow]); c3a = Fma(a, b0, c3a); c3b = Fma(a, b1, c3b); c3c = Fma(a, b2, c3c); c3d = Fma(a, b3, c3d);
+                a = Vector512.Create(f4[ow]); c4a = Fma(a, b0, c4a); c4b = Fma(a, b1, c4b); c4c = Fma(a, b2, c4c); c4d = Fma(a, b3, c4d);
+                a = Vector512.Create(f5[ow]); c5a = Fma(a, b0, c5a); c5b = Fma(a, b1, c5b); c5c = Fma(a, b2, c5c); c5d = Fma(a, b3, c5d);
+            }
+        }
+        T* r = result;
+        c0a.Store(r); c0b.Store(r + v); c0c.Store(r + 2 * v); c0d.Store(r + 3 * v); r += 4 * v;
+        c1a.Store(r); c1b.Store(r + v); c1c.Store(r + 2 * v); c1d.Store(r + 3 * v); r += 4 * v;
+        c2a.Store(r); c2b.Store(r + v); c2c.Store(r + 2 * v); c2d.Store(r + 3 * v); r += 4 * v;
+        c3a.Store(r); c3b.Store(r + v); c3c.Store(r + 2 * v); c3d.Store(r + 3 * v); r += 4 * v;
+        c4a.Store(r); c4b.Store(r + v); c4c.Store(r + 2 * v); c4d.Store(r + 3 * v); r += 4 * v;
+        c5a.Store(r); c5b.Store(r + v); c5c.Store(r + 2 * v); c5d.Store(r + 3 * v);
     }
 
     /// <summary>

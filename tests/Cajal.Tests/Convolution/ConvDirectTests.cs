@@ -24,6 +24,9 @@ public class ConvDirectTests
             (2, 5, 5, 5, 12, 3, 3, 1, 1, 1),       // exactly one 12-row block
             (2, 3, 6, 9, 9, 3, 3, 1, 1, 1),        // 9 rows: one 12-row block
             (1, 3, 5, 7, 24, 3, 3, 1, 1, 3),       // 8 rows a group, 3 groups: one 8×3 block each
+            (2, 3, 5, 6, 32, 3, 3, 1, 1, 1),       // 32 channels: the wide weight gradient in float64 (4 × 8 doubles)
+            (3, 4, 4, 5, 64, 3, 3, 1, 2, 2),       // 32 channels a group, dilation 2: wide, grouped
+            (9, 1, 6, 3, 64, 2, 3, 2, 1, 1),       // wide, 9 images in 8 runs, padding wider than the kernel
             (1, 2, 1, 1, 7, 1, 1, 0, 1, 1),        // 1×1 image, 1×1 kernel
             (2, 3, 6, 4, 5, 1, 1, 2, 1, 1),        // padding wider than the kernel: negative padding for dx
             (2, 4, 9, 11, 6, 3, 3, 2, 2, 2),       // dilation 2, groups 2
@@ -106,13 +109,41 @@ public class ConvDirectTests
     }
 
     [Fact]
+    public void Float32_wide_weight_gradient_is_within_round_off_of_im2col()
+    {
+        if (!ConvDirect.IsSupported<float>()) return;
+        var rng = new Generator(13);
+        var x = Tensor.RandN([3, 8, 9, 7], rng);
+        var up = Tensor.RandN([3, 64, 9, 7], rng);
+        float[] Dw(ConvAlgorithm algorithm)
+        {
+            var saved = Kernels.Convolution.ForcedAlgorithm;
+            try
+            {
+                Kernels.Convolution.ForcedAlgorithm = algorithm;
+                var w = Tensor.RandN([64, 8, 3, 3], new Generator(14), requiresGrad: true);
+                (Functional.Conv2d(x, w, null, [1, 1], [1, 1], [1, 1], 1) * up).Sum().Backward();
+                return w.Grad!.ToArray<float>();
+            }
+            finally
+            {
+                Kernels.Convolution.ForcedAlgorithm = saved;
+            }
+        }
+        var direct = Dw(ConvAlgorithm.Direct);
+        var im2col = Dw(ConvAlgorithm.Im2Col);
+        // sums of 189 products of size ~1 per image, 3 images
+        AssertClose(im2col.Select(v => (double)v).ToArray(), direct.Select(v => (double)v).ToArray(), 5e-4, "dw");
+    }
+
+    [Fact]
     public void Direct_results_have_the_same_bits_on_any_thread_count()
     {
         if (!ConvDirect.IsSupported<float>()) return;
         var rng = new Generator(12);
         var x0 = Tensor.RandN([19, 6, 12, 12], rng);
-        var w0 = Tensor.RandN([16, 6, 3, 3], rng);
-        var up = Tensor.RandN([19, 16, 12, 12], rng);
+        var w0 = Tensor.RandN([64, 6, 3, 3], rng);   // 64 channels: the wide weight gradient
+        var up = Tensor.RandN([19, 64, 12, 12], rng);
         (float[] Y, float[] Dx, float[] Dw) Run(int threads)
         {
             int saved = Parallelism.MaxThreads;
