@@ -12,6 +12,35 @@ namespace Cajal.Tests.Convolution;
 /// </summary>
 public class ConvDirectTests
 {
+    /// <summary>Runs <paramref name="body"/> with the convolution algorithm forced on this thread, then restores it.</summary>
+    private static T With<T>(ConvAlgorithm algorithm, Func<T> body)
+    {
+        var saved = Kernels.Convolution.ForcedAlgorithm;
+        try
+        {
+            Kernels.Convolution.ForcedAlgorithm = algorithm;
+            return body();
+        }
+        finally
+        {
+            Kernels.Convolution.ForcedAlgorithm = saved;
+        }
+    }
+
+    /// <summary>Forward and both gradients of a 3×3, padding-1 convolution of copies of x0 and w0, as float arrays.</summary>
+    private static (float[] Y, float[] Dx, float[] Dw) ForwardBackward(Tensor x0, Tensor w0, Tensor up)
+    {
+        var x = x0.Clone().Detach();
+        x.RequiresGrad = true;
+        var w = w0.Clone().Detach();
+        w.RequiresGrad = true;
+        var y = Functional.Conv2d(x, w, null, [1, 1], [1, 1], [1, 1], 1);
+        (y * up).Sum().Backward();
+        return (y.ToArray<float>(), x.Grad!.ToArray<float>(), w.Grad!.ToArray<float>());
+    }
+
+    private static double[] D(float[] values) => values.Select(v => (double)v).ToArray();
+
     public static IEnumerable<object[]> Cases()
     {
         var data = new List<object[]>();
@@ -81,31 +110,12 @@ public class ConvDirectTests
         var x0 = Tensor.RandN([5, 6, 14, 14], rng);
         var w0 = Tensor.RandN([16, 6, 5, 5], rng);
         var up = Tensor.RandN([5, 16, 12, 12], rng);
-        (double[] Y, double[] Dx, double[] Dw) Run(ConvAlgorithm algorithm)
-        {
-            var saved = Kernels.Convolution.ForcedAlgorithm;
-            try
-            {
-                Kernels.Convolution.ForcedAlgorithm = algorithm;
-                var x = x0.Clone().Detach();
-                x.RequiresGrad = true;
-                var w = w0.Clone().Detach();
-                w.RequiresGrad = true;
-                var y = Functional.Conv2d(x, w, null, [1, 1], [1, 1], [1, 1], 1);
-                (y * up).Sum().Backward();
-                return (Values(y), Values(x.Grad!), Values(w.Grad!));
-            }
-            finally
-            {
-                Kernels.Convolution.ForcedAlgorithm = saved;
-            }
-        }
-        var direct = Run(ConvAlgorithm.Direct);
-        var im2col = Run(ConvAlgorithm.Im2Col);
+        var direct = With(ConvAlgorithm.Direct, () => ForwardBackward(x0, w0, up));
+        var im2col = With(ConvAlgorithm.Im2Col, () => ForwardBackward(x0, w0, up));
         // float32 sums of 150 (forward), 400 (dx) and 720 (dw) terms of size ~1: a few ulps of the larger magnitudes.
-        AssertClose(im2col.Y, direct.Y, 1e-4, "out");
-        AssertClose(im2col.Dx, direct.Dx, 1e-4, "dx");
-        AssertClose(im2col.Dw, direct.Dw, 5e-4, "dw");
+        AssertClose(D(im2col.Y), D(direct.Y), 1e-4, "out");
+        AssertClose(D(im2col.Dx), D(direct.Dx), 1e-4, "dx");
+        AssertClose(D(im2col.Dw), D(direct.Dw), 5e-4, "dw");
     }
 
     [Fact]
@@ -113,27 +123,13 @@ public class ConvDirectTests
     {
         if (!ConvDirect.IsSupported<float>()) return;
         var rng = new Generator(13);
-        var x = Tensor.RandN([3, 8, 9, 7], rng);
+        var x0 = Tensor.RandN([3, 8, 9, 7], rng);
+        var w0 = Tensor.RandN([64, 8, 3, 3], rng);   // 64 channels: the wide weight gradient
         var up = Tensor.RandN([3, 64, 9, 7], rng);
-        float[] Dw(ConvAlgorithm algorithm)
-        {
-            var saved = Kernels.Convolution.ForcedAlgorithm;
-            try
-            {
-                Kernels.Convolution.ForcedAlgorithm = algorithm;
-                var w = Tensor.RandN([64, 8, 3, 3], new Generator(14), requiresGrad: true);
-                (Functional.Conv2d(x, w, null, [1, 1], [1, 1], [1, 1], 1) * up).Sum().Backward();
-                return w.Grad!.ToArray<float>();
-            }
-            finally
-            {
-                Kernels.Convolution.ForcedAlgorithm = saved;
-            }
-        }
-        var direct = Dw(ConvAlgorithm.Direct);
-        var im2col = Dw(ConvAlgorithm.Im2Col);
+        var direct = With(ConvAlgorithm.Direct, () => ForwardBackward(x0, w0, up));
+        var im2col = With(ConvAlgorithm.Im2Col, () => ForwardBackward(x0, w0, up));
         // sums of 189 products of size ~1 per image, 3 images
-        AssertClose(im2col.Select(v => (double)v).ToArray(), direct.Select(v => (double)v).ToArray(), 5e-4, "dw");
+        AssertClose(D(im2col.Dw), D(direct.Dw), 5e-4, "dw");
     }
 
     [Fact]
@@ -147,23 +143,14 @@ public class ConvDirectTests
         (float[] Y, float[] Dx, float[] Dw) Run(int threads)
         {
             int saved = Parallelism.MaxThreads;
-            var savedAlgorithm = Kernels.Convolution.ForcedAlgorithm;
             try
             {
                 Parallelism.MaxThreads = threads;
-                Kernels.Convolution.ForcedAlgorithm = ConvAlgorithm.Direct;
-                var x = x0.Clone().Detach();
-                x.RequiresGrad = true;
-                var w = w0.Clone().Detach();
-                w.RequiresGrad = true;
-                var y = Functional.Conv2d(x, w, null, [1, 1], [1, 1], [1, 1], 1);
-                (y * up).Sum().Backward();
-                return (y.ToArray<float>(), x.Grad!.ToArray<float>(), w.Grad!.ToArray<float>());
+                return With(ConvAlgorithm.Direct, () => ForwardBackward(x0, w0, up));
             }
             finally
             {
                 Parallelism.MaxThreads = saved;
-                Kernels.Convolution.ForcedAlgorithm = savedAlgorithm;
             }
         }
         var one = Run(1);
