@@ -1,5 +1,3 @@
-using Cajal.Kernels;
-
 namespace Cajal;
 
 public sealed partial class Tensor
@@ -16,66 +14,48 @@ public sealed partial class Tensor
     internal static Tensor LinearOp(Tensor x, Tensor weight, Tensor? bias)
     {
         int inFeatures = weight._dims[1], outFeatures = weight._dims[0];
-        var xc = x.IsContiguous ? x : x.Detach().Contiguous();
-        int rows = Shape.Wrap(x._dims[..^1]).Count;
-        var y = Uninitialized([.. x._dims[..^1], outFeatures], x.DType);
-        switch (x.DType)
+        int[] lead = x._dims[..^1];
+        int rows = Shape.Wrap(lead).Count;
+        var x2 = AsMatrix(x.IsContiguous ? x : x.Detach().Contiguous(), rows, inFeatures);
+        var y = Product2D(x2, transposeA: false, weight, transposeB: true);   // (rows, out) = x · Wᵀ
+        if (bias is not null && outFeatures > 0)
         {
-            case DType.Float32: LinearForward<float>(xc, weight, bias, y, rows, inFeatures, outFeatures); break;
-            default: LinearForward<double>(xc, weight, bias, y, rows, inFeatures, outFeatures); break;
+            if (x.DType == DType.Float32) AddToRows<float>(y, bias.Contiguous(), rows, outFeatures);
+            else AddToRows<double>(y, bias.Contiguous(), rows, outFeatures);
         }
+        if (lead.Length != 1) y = y.ViewOf([.. lead, outFeatures], Shape.ContiguousStrides([.. lead, outFeatures]), 0);
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Autograd.Record(y, "Linear", inputs, g =>
         {
-            var gc = g.Contiguous();
+            var g2 = AsMatrix(g.Contiguous(), rows, outFeatures);
             Tensor? gx = null, gw = null, gb = null;
             if (x.RequiresGrad)
             {
-                gx = Uninitialized((int[])x._dims.Clone(), x.DType);
-                // ∂x (rows, in) = g (rows, out) · W (out, in)
-                GemmInto(gc, 0, outFeatures, 1, weight, weight.Offset, weight._strides[0], weight._strides[1], gx, rows, inFeatures, outFeatures);
+                gx = Product2D(g2, transposeA: false, weight, transposeB: false);   // ∂x (rows, in) = g · W
+                if (lead.Length != 1) gx = gx.ViewOf((int[])x._dims.Clone(), Shape.ContiguousStrides(x._dims), 0);
             }
             if (weight.RequiresGrad)
-            {
-                gw = Uninitialized([outFeatures, inFeatures], x.DType);
-                // ∂W (out, in) = gᵀ (out, rows) · x (rows, in): gᵀ read with swapped strides
-                GemmInto(gc, 0, 1, outFeatures, xc, xc.Offset, inFeatures, 1, gw, outFeatures, inFeatures, rows);
-            }
+                gw = Product2D(g2, transposeA: true, x2, transposeB: false);        // ∂W (out, in) = gᵀ · x
             if (bias is not null && bias.RequiresGrad)
-                gb = rows == 0 ? Zeros([outFeatures], x.DType) : gc.Reshape(rows, outFeatures).Sum(0);
+                gb = rows == 0 ? Zeros([outFeatures], x.DType) : g2.Sum(0);
             return bias is null ? [gx, gw] : [gx, gw, gb];
         });
     }
 
-    /// <summary>y (rows, out) = x (rows, in) · Wᵀ, then y[r, :] += b.</summary>
-    private static void LinearForward<T>(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int inFeatures, int outFeatures)
+    /// <summary>A contiguous tensor seen as a (rows, cols) matrix: itself when it already is one, else a view.</summary>
+    private static Tensor AsMatrix(Tensor t, int rows, int cols) =>
+        t.Rank == 2 ? t : t.ViewOf([rows, cols], [cols, 1], t.Offset);
+
+    /// <summary>y[r, :] += b for a fresh contiguous (rows, cols) y and a contiguous b of length cols.</summary>
+    private static void AddToRows<T>(Tensor y, Tensor b, int rows, int cols)
         where T : unmanaged, System.Numerics.INumber<T>
     {
-        // Wᵀ[p, j] = W[j, p]: W read with swapped strides.
-        Gemm.Multiply(rows, outFeatures, inFeatures,
-            x.Array<T>(), x.Offset, inFeatures, 1,
-            weight.Array<T>(), weight.Offset, weight._strides[1], weight._strides[0],
-            y.Array<T>(), 0, outFeatures, accumulate: false);
-        if (bias is null || outFeatures == 0) return;
-        var b = bias.Contiguous();
-        var bSpan = b.Array<T>().AsSpan(b.Offset, outFeatures);
+        var bSpan = b.Array<T>().AsSpan(b.Offset, cols);
         var yArr = y.Array<T>();
         for (int r = 0; r < rows; r++)
         {
-            var row = yArr.AsSpan(r * outFeatures, outFeatures);
+            var row = yArr.AsSpan(r * cols, cols);
             System.Numerics.Tensors.TensorPrimitives.Add(row, bSpan, row);
         }
-    }
-
-    /// <summary>c (m, n), contiguous and fresh = A·B, A read from <paramref name="a"/> at offset with the given strides.</summary>
-    private static void GemmInto(Tensor a, int aOffset, int aRowStride, int aColStride,
-        Tensor b, int bOffset, int bRowStride, int bColStride, Tensor c, int m, int n, int k)
-    {
-        if (c.DType == DType.Float32)
-            Gemm.Multiply(m, n, k, a.Array<float>(), a.Offset + aOffset, aRowStride, aColStride,
-                b.Array<float>(), bOffset, bRowStride, bColStride, c.Array<float>(), 0, n, accumulate: false);
-        else
-            Gemm.Multiply(m, n, k, a.Array<double>(), a.Offset + aOffset, aRowStride, aColStride,
-                b.Array<double>(), bOffset, bRowStride, bColStride, c.Array<double>(), 0, n, accumulate: false);
     }
 }
