@@ -119,16 +119,12 @@ internal static unsafe class ConvDirect
         }
     }
 
-    /// <summary>The weight gradient's partial sums: at most this many runs of images, whatever the thread count.</summary>
-    private const int MaxWeightPartials = 8;
-
     /// <summary>
     /// dw = ∂⟨conv(x, w), dy⟩/∂w for a stride-1 geometry, written to dw (Cout, C/G, kH, kW) from index 0 (overwritten).
     /// </summary>
     /// <remarks>
-    /// The images are dealt, in order, into at most <see cref="MaxWeightPartials"/> fixed runs; each run sums its
-    /// images into its own partial (run 0 into dw itself), runs go to the threads, and the partials are added in run
-    /// order, so the result does not depend on the thread count.
+    /// The images are summed in the fixed runs of <see cref="WeightRuns{T}"/>, so the result does not depend on the thread
+    /// count.
     /// </remarks>
     public static void BackwardWeight<T>(T[] x, int xOffset, T[] dy, int dyOffset, T[] dw, ConvGeometry g)
         where T : unmanaged, INumber<T>
@@ -138,8 +134,11 @@ internal static unsafe class ConvDirect
         int lanes = Lanes<T>(), tile = 2 * lanes;
         int outG = g.GroupOutChannels, inG = g.GroupInChannels, taps = g.GroupPatch, size = g.OutChannels * taps;
         int positions = f.Positions(tile), outPlane = g.OutPlane;
-        dw.AsSpan(0, size).Clear();
-        if (g.Batch == 0 || outPlane == 0 || size == 0) return;
+        if (g.Batch == 0 || outPlane == 0 || size == 0)
+        {
+            dw.AsSpan(0, size).Clear();
+            return;
+        }
         if (outG % (WideVectors * lanes) == 0)
         {
             BackwardWeightWide(x, xOffset, dy, dyOffset, dw, g, f);
@@ -150,73 +149,60 @@ internal static unsafe class ConvDirect
         int tapsRounded = (taps + DotTaps - 1) / DotTaps * DotTaps;
         Array.Resize(ref offsets, tapsRounded);
         int rowsRounded = (outG + DotRows - 1) / DotRows * DotRows;
-        int runs = Math.Min(g.Batch, MaxWeightPartials);
         // Images per Dot call: enough positions to amortise the 24 horizontal sums (about 64 vector steps), few
         // enough that their padded copies stay around 1 MB. Fixed by the shapes alone.
         int imageLength = f.ImageLength(tile), gradLength = g.Groups * rowsRounded * positions;
         int perCall = Math.Clamp((64 * lanes + positions - 1) / positions, 1, Math.Max(1, (1 << 18) / (imageLength + gradLength)));
-        var partials = runs > 1 ? ArrayPool<T>.Shared.Rent((runs - 1) * size) : null;
-        try
+        long work = (long)g.Batch * g.OutChannels * positions * taps;
+        WeightRuns<T>.Sum(g.Batch, size, dw, runs => Partition.For(runs.Count, work, (firstRun, lastRun) =>
         {
-            if (partials is not null) partials.AsSpan(0, (runs - 1) * size).Clear();
-            long work = (long)g.Batch * g.OutChannels * positions * taps;
-            Partition.For(runs, work, (firstRun, lastRun) =>
+            var images = ArrayPool<T>.Shared.Rent(perCall * imageLength);
+            // dy of each image on the padded width, each group's rows rounded up to 4 (zero rows).
+            var grads = ArrayPool<T>.Shared.Rent(perCall * gradLength);
+            try
             {
-                var images = ArrayPool<T>.Shared.Rent(perCall * imageLength);
-                // dy of each image on the padded width, each group's rows rounded up to 4 (zero rows).
-                var grads = ArrayPool<T>.Shared.Rent(perCall * gradLength);
-                try
+                fixed (T* pImages = images, pGrads = grads)
+                fixed (int* pOff = offsets)
                 {
-                    fixed (T* pImages = images, pGrads = grads)
-                    fixed (int* pOff = offsets)
+                    T* sums = stackalloc T[DotRows * DotTaps];
+                    for (int run = firstRun; run < lastRun; run++)
                     {
-                        T* sums = stackalloc T[DotRows * DotTaps];
-                        for (int run = firstRun; run < lastRun; run++)
+                        var (sum, sumOffset) = runs.Target(run);
+                        var (n0, n1) = runs.Items(run);
+                        for (int nb = n0; nb < n1; nb += perCall)
                         {
-                            var sum = run == 0 ? dw : partials!;
-                            int sumOffset = run == 0 ? 0 : (run - 1) * size;
-                            int n0 = (int)((long)g.Batch * run / runs), n1 = (int)((long)g.Batch * (run + 1) / runs);
-                            for (int nb = n0; nb < n1; nb += perCall)
+                            int count = Math.Min(perCall, n1 - nb);
+                            for (int i = 0; i < count; i++)
                             {
-                                int count = Math.Min(perCall, n1 - nb);
-                                for (int i = 0; i < count; i++)
+                                Pad(x, xOffset + (nb + i) * g.InChannels * g.InPlane, f, images.AsSpan(i * imageLength, imageLength));
+                                SpreadGradient(dy, dyOffset + (nb + i) * g.OutChannels * outPlane, g, f.Wp, rowsRounded, positions,
+                                    grads.AsSpan(i * gradLength, gradLength));
+                            }
+                            for (int grp = 0; grp < g.Groups; grp++)
+                            {
+                                T* xg = pImages + (nint)grp * inG * f.PlaneP;
+                                for (int o0 = 0; o0 < outG; o0 += DotRows)
                                 {
-                                    Pad(x, xOffset + (nb + i) * g.InChannels * g.InPlane, f, images.AsSpan(i * imageLength, imageLength));
-                                    SpreadGradient(dy, dyOffset + (nb + i) * g.OutChannels * outPlane, g, f.Wp, rowsRounded, positions,
-                                        grads.AsSpan(i * gradLength, gradLength));
-                                }
-                                for (int grp = 0; grp < g.Groups; grp++)
-                                {
-                                    T* xg = pImages + (nint)grp * inG * f.PlaneP;
-                                    for (int o0 = 0; o0 < outG; o0 += DotRows)
+                                    T* rows = pGrads + (nint)(grp * rowsRounded + o0) * positions;
+                                    for (int p0 = 0; p0 < taps; p0 += DotTaps)
                                     {
-                                        T* rows = pGrads + (nint)(grp * rowsRounded + o0) * positions;
-                                        for (int p0 = 0; p0 < taps; p0 += DotTaps)
-                                        {
-                                            Dot(rows, positions, gradLength, xg, imageLength, pOff + p0, positions, count, sums);
-                                            for (int r = 0; r < DotRows && o0 + r < outG; r++)
-                                                for (int t = 0; t < DotTaps && p0 + t < taps; t++)
-                                                    sum[sumOffset + (grp * outG + o0 + r) * taps + p0 + t] += sums[r * DotTaps + t];
-                                        }
+                                        Dot(rows, positions, gradLength, xg, imageLength, pOff + p0, positions, count, sums);
+                                        for (int r = 0; r < DotRows && o0 + r < outG; r++)
+                                            for (int t = 0; t < DotTaps && p0 + t < taps; t++)
+                                                sum[sumOffset + (grp * outG + o0 + r) * taps + p0 + t] += sums[r * DotTaps + t];
                                     }
                                 }
                             }
                         }
                     }
                 }
-                finally
-                {
-                    ArrayPool<T>.Shared.Return(images);
-                    ArrayPool<T>.Shared.Return(grads);
-                }
-            });
-            for (int run = 1; run < runs; run++)
-                System.Numerics.Tensors.TensorPrimitives.Add(dw.AsSpan(0, size), partials.AsSpan((run - 1) * size, size), dw.AsSpan(0, size));
-        }
-        finally
-        {
-            if (partials is not null) ArrayPool<T>.Shared.Return(partials);
-        }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(images);
+                ArrayPool<T>.Shared.Return(grads);
+            }
+        }));
     }
 
     /// <summary>Vectors of output channels per wide weight-gradient tile (64 floats, 32 doubles), and its taps.</summary>
@@ -239,74 +225,61 @@ internal static unsafe class ConvDirect
         int tapsRounded = (taps + WideTaps - 1) / WideTaps * WideTaps;
         int[] offsets = TapOffsets(f, inG);
         Array.Resize(ref offsets, tapsRounded);   // the extra taps read offset 0 and are dropped
-        int runs = Math.Min(g.Batch, MaxWeightPartials);
-        var partials = runs > 1 ? ArrayPool<T>.Shared.Rent((runs - 1) * size) : null;
-        try
+        long work = (long)g.Batch * g.OutChannels * outPlane * taps;
+        WeightRuns<T>.Sum(g.Batch, size, dw, runs => Partition.For(runs.Count, work, (firstRun, lastRun) =>
         {
-            if (partials is not null) partials.AsSpan(0, (runs - 1) * size).Clear();
-            long work = (long)g.Batch * g.OutChannels * outPlane * taps;
-            Partition.For(runs, work, (firstRun, lastRun) =>
+            var image = ArrayPool<T>.Shared.Rent(imageLength);
+            var gradT = ArrayPool<T>.Shared.Rent(g.Groups * outPlane * outG);
+            var sumT = ArrayPool<T>.Shared.Rent(g.Groups * tapsRounded * outG);
+            try
             {
-                var image = ArrayPool<T>.Shared.Rent(imageLength);
-                var gradT = ArrayPool<T>.Shared.Rent(g.Groups * outPlane * outG);
-                var sumT = ArrayPool<T>.Shared.Rent(g.Groups * tapsRounded * outG);
-                try
+                fixed (T* pImage = image, pGradT = gradT, pSumT = sumT)
+                fixed (int* pOff = offsets)
                 {
-                    fixed (T* pImage = image, pGradT = gradT, pSumT = sumT)
-                    fixed (int* pOff = offsets)
+                    T* result = stackalloc T[WideTaps * width];
+                    for (int run = firstRun; run < lastRun; run++)
                     {
-                        T* result = stackalloc T[WideTaps * width];
-                        for (int run = firstRun; run < lastRun; run++)
+                        var (sum, sumOffset) = runs.Target(run);
+                        var (n0, n1) = runs.Items(run);
+                        sumT.AsSpan(0, g.Groups * tapsRounded * outG).Clear();
+                        for (int n = n0; n < n1; n++)
                         {
-                            var sum = run == 0 ? dw : partials!;
-                            int sumOffset = run == 0 ? 0 : (run - 1) * size;
-                            sumT.AsSpan(0, g.Groups * tapsRounded * outG).Clear();
-                            int n0 = (int)((long)g.Batch * run / runs), n1 = (int)((long)g.Batch * (run + 1) / runs);
-                            for (int n = n0; n < n1; n++)
-                            {
-                                Pad(x, xOffset + n * g.InChannels * g.InPlane, f, image.AsSpan(0, imageLength));
-                                for (int grp = 0; grp < g.Groups; grp++)
-                                    Transpose.Copy(dy, dyOffset + (n * g.OutChannels + grp * outG) * outPlane, outPlane,
-                                        gradT, grp * outPlane * outG, outG, outPlane, outG);
-                                for (int grp = 0; grp < g.Groups; grp++)
-                                {
-                                    T* frame = pImage + (nint)grp * inG * f.PlaneP;
-                                    T* grad = pGradT + (nint)grp * outPlane * outG;
-                                    T* groupSum = pSumT + (nint)grp * tapsRounded * outG;
-                                    for (int p0 = 0; p0 < tapsRounded; p0 += WideTaps)
-                                        for (int c0 = 0; c0 < outG; c0 += width)
-                                        {
-                                            WideTile(frame, f.Wp, g.OutHeight, g.OutWidth, pOff + p0, grad + c0, outG, result);
-                                            for (int t = 0; t < WideTaps; t++)
-                                            {
-                                                var target = new Span<T>(groupSum + (nint)(p0 + t) * outG + c0, width);
-                                                System.Numerics.Tensors.TensorPrimitives.Add(target, new ReadOnlySpan<T>(result + t * width, width), target);
-                                            }
-                                        }
-                                }
-                            }
-                            // dWᵀ (taps, channels) of the run into dW (channels, taps).
+                            Pad(x, xOffset + n * g.InChannels * g.InPlane, f, image.AsSpan(0, imageLength));
                             for (int grp = 0; grp < g.Groups; grp++)
-                                for (int o = 0; o < outG; o++)
-                                    for (int p = 0; p < taps; p++)
-                                        sum[sumOffset + (grp * outG + o) * taps + p] += pSumT[((nint)grp * tapsRounded + p) * outG + o];
+                                Transpose.Copy(dy, dyOffset + (n * g.OutChannels + grp * outG) * outPlane, outPlane,
+                                    gradT, grp * outPlane * outG, outG, outPlane, outG);
+                            for (int grp = 0; grp < g.Groups; grp++)
+                            {
+                                T* frame = pImage + (nint)grp * inG * f.PlaneP;
+                                T* grad = pGradT + (nint)grp * outPlane * outG;
+                                T* groupSum = pSumT + (nint)grp * tapsRounded * outG;
+                                for (int p0 = 0; p0 < tapsRounded; p0 += WideTaps)
+                                    for (int c0 = 0; c0 < outG; c0 += width)
+                                    {
+                                        WideTile(frame, f.Wp, g.OutHeight, g.OutWidth, pOff + p0, grad + c0, outG, result);
+                                        for (int t = 0; t < WideTaps; t++)
+                                        {
+                                            var target = new Span<T>(groupSum + (nint)(p0 + t) * outG + c0, width);
+                                            System.Numerics.Tensors.TensorPrimitives.Add(target, new ReadOnlySpan<T>(result + t * width, width), target);
+                                        }
+                                    }
+                            }
                         }
+                        // dWᵀ (taps, channels) of the run into dW (channels, taps).
+                        for (int grp = 0; grp < g.Groups; grp++)
+                            for (int o = 0; o < outG; o++)
+                                for (int p = 0; p < taps; p++)
+                                    sum[sumOffset + (grp * outG + o) * taps + p] += pSumT[((nint)grp * tapsRounded + p) * outG + o];
                     }
                 }
-                finally
-                {
-                    ArrayPool<T>.Shared.Return(image);
-                    ArrayPool<T>.Shared.Return(gradT);
-                    ArrayPool<T>.Shared.Return(sumT);
-                }
-            });
-            for (int run = 1; run < runs; run++)
-                System.Numerics.Tensors.TensorPrimitives.Add(dw.AsSpan(0, size), partials.AsSpan((run - 1) * size, size), dw.AsSpan(0, size));
-        }
-        finally
-        {
-            if (partials is not null) ArrayPool<T>.Shared.Return(partials);
-        }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(image);
+                ArrayPool<T>.Shared.Return(gradT);
+                ArrayPool<T>.Shared.Return(sumT);
+            }
+        }));
     }
 
     /// <summary>

@@ -49,9 +49,6 @@ internal static class Convolution
     /// </summary>
     internal const int MaxColumnElements = 1 << 18;
 
-    /// <summary>The weight gradient's partial sums: at most this many, whatever the thread count.</summary>
-    private const int MaxWeightPartials = 8;
-
     /// <summary>How many images go into one im2col chunk.</summary>
     private static int ChunkSize(ConvGeometry g)
     {
@@ -188,9 +185,8 @@ internal static class Convolution
     /// from index 0 (overwritten).
     /// </summary>
     /// <remarks>
-    /// The chunks are dealt, in order, into at most <see cref="MaxWeightPartials"/> fixed runs; each run accumulates its
-    /// chunks into its own partial sum (run 0 into dw itself), the runs go to the threads, and the partials are added
-    /// to dw in run order. The runs depend only on the shapes, so the result does not depend on the thread count.
+    /// The chunks are summed in the fixed runs of <see cref="WeightRuns{T}"/>, so the result does not depend on the thread
+    /// count.
     /// </remarks>
     public static void BackwardWeight<T>(T[] x, int xOffset, T[] dy, int dyOffset, T[] dw, ConvGeometry g)
         where T : unmanaged, INumber<T>
@@ -202,45 +198,36 @@ internal static class Convolution
             ConvDirect.BackwardWeight(x, xOffset, dy, dyOffset, dw, g);
             return;
         }
-        dw.AsSpan(0, size).Clear();
-        if (g.Batch == 0 || L == 0) return;
-        int chunks = (g.Batch + nb - 1) / nb, runs = Math.Min(chunks, MaxWeightPartials);
-        var partials = runs > 1 ? ArrayPool<T>.Shared.Rent((runs - 1) * size) : null;
-        try
+        if (g.Batch == 0 || L == 0)
         {
-            if (partials is not null) partials.AsSpan(0, (runs - 1) * size).Clear();
-            ForChunks<T>(runs, nb, g, (firstRun, lastRun, columns, staging) =>
+            dw.AsSpan(0, size).Clear();
+            return;
+        }
+        int chunks = (g.Batch + nb - 1) / nb;
+        WeightRuns<T>.Sum(chunks, size, dw, runs => ForChunks<T>(runs.Count, nb, g, (firstRun, lastRun, columns, staging) =>
+        {
+            for (int run = firstRun; run < lastRun; run++)
             {
-                for (int run = firstRun; run < lastRun; run++)
+                var (sum, sumOffset) = runs.Target(run);
+                var (chunk0, chunk1) = runs.Items(run);
+                for (int chunk = chunk0; chunk < chunk1; chunk++)
                 {
-                    var sum = run == 0 ? dw : partials!;
-                    int sumOffset = run == 0 ? 0 : (run - 1) * size;
-                    int chunk0 = (int)((long)chunks * run / runs), chunk1 = (int)((long)chunks * (run + 1) / runs);
-                    for (int chunk = chunk0; chunk < chunk1; chunk++)
+                    int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
+                    Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
+                    var source = count == 1 ? dy : staging!;
+                    int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
+                    if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
+                    for (int grp = 0; grp < g.Groups; grp++)
                     {
-                        int n0 = chunk * nb, count = Math.Min(nb, g.Batch - n0), ld = count * L;
-                        Im2Col.Unfold(x, xOffset + n0 * g.InChannels * g.InPlane, count, g, columns);
-                        var source = count == 1 ? dy : staging!;
-                        int sourceOffset = count == 1 ? dyOffset + n0 * g.OutChannels * L : 0;
-                        if (count > 1) Interleave(dy, dyOffset + n0 * g.OutChannels * L, count, g.OutChannels, L, staging!);
-                        for (int grp = 0; grp < g.Groups; grp++)
-                        {
-                            // Xᵀ is X read with swapped strides.
-                            Gemm.Multiply(outG, patch, ld,
-                                source, sourceOffset + grp * outG * ld, ld, 1,
-                                columns, grp * patch * ld, 1, ld,
-                                sum, sumOffset + grp * outG * patch, patch, accumulate: true);
-                        }
+                        // Xᵀ is X read with swapped strides.
+                        Gemm.Multiply(outG, patch, ld,
+                            source, sourceOffset + grp * outG * ld, ld, 1,
+                            columns, grp * patch * ld, 1, ld,
+                            sum, sumOffset + grp * outG * patch, patch, accumulate: true);
                     }
                 }
-            });
-            for (int run = 1; run < runs; run++)
-                TensorPrimitives.Add(dw.AsSpan(0, size), partials.AsSpan((run - 1) * size, size), dw.AsSpan(0, size));
-        }
-        finally
-        {
-            if (partials is not null) ArrayPool<T>.Shared.Return(partials);
-        }
+            }
+        }));
     }
 
     /// <summary>(count, channels, L) at src[offset..] → (channels, count·L) in dst.</summary>
