@@ -1,3 +1,4 @@
+using Cajal.Tests.Support;
 using Cajal.Kernels;
 using Cajal.Nn;
 using static Cajal.Tests.Convolution.ConvolutionTests;
@@ -28,7 +29,7 @@ public class ConvDirectTests
     }
 
     /// <summary>Forward and both gradients of a 3×3, padding-1 convolution of copies of x0 and w0, as float arrays.</summary>
-    private static (float[] Y, float[] Dx, float[] Dw) ForwardBackward(Tensor x0, Tensor w0, Tensor up)
+    internal static (float[] Y, float[] Dx, float[] Dw) ForwardBackward(Tensor x0, Tensor w0, Tensor up)
     {
         var x = x0.Clone().Detach();
         x.RequiresGrad = true;
@@ -140,19 +141,8 @@ public class ConvDirectTests
         var x0 = Tensor.RandN([19, 6, 12, 12], rng);
         var w0 = Tensor.RandN([64, 6, 3, 3], rng);   // 64 channels: the wide weight gradient
         var up = Tensor.RandN([19, 64, 12, 12], rng);
-        (float[] Y, float[] Dx, float[] Dw) Run(int threads)
-        {
-            int saved = Parallelism.MaxThreads;
-            try
-            {
-                Parallelism.MaxThreads = threads;
-                return With(ConvAlgorithm.Direct, () => ForwardBackward(x0, w0, up));
-            }
-            finally
-            {
-                Parallelism.MaxThreads = saved;
-            }
-        }
+        (float[] Y, float[] Dx, float[] Dw) Run(int threads) =>
+            Threads.With(threads, () => With(ConvAlgorithm.Direct, () => ForwardBackward(x0, w0, up)));
         var one = Run(1);
         foreach (int threads in new[] { 2, 3, 4 })
         {

@@ -1,3 +1,4 @@
+using Cajal.Tests.Support;
 using Cajal.Kernels;
 using Cajal.Nn;
 using static Cajal.Tests.Convolution.ConvolutionTests;
@@ -50,25 +51,7 @@ public sealed class ConvolutionChunkTests : IDisposable
         var x0 = Tensor.RandN([30, 32, 16, 16], rng);
         var w0 = Tensor.RandN([16, 32, 3, 3], rng);
         var up = Tensor.RandN([30, 16, 16, 16], rng);
-        (float[] Y, float[] Dx, float[] Dw) Run(int threads)
-        {
-            int saved = Parallelism.MaxThreads;
-            try
-            {
-                Parallelism.MaxThreads = threads;
-                var x = x0.Clone().Detach();
-                x.RequiresGrad = true;
-                var w = w0.Clone().Detach();
-                w.RequiresGrad = true;
-                var y = Functional.Conv2d(x, w, null, [1, 1], [1, 1], [1, 1], 1);
-                (y * up).Sum().Backward();
-                return (y.ToArray<float>(), x.Grad!.ToArray<float>(), w.Grad!.ToArray<float>());
-            }
-            finally
-            {
-                Parallelism.MaxThreads = saved;
-            }
-        }
+        (float[] Y, float[] Dx, float[] Dw) Run(int threads) => Threads.With(threads, () => ConvDirectTests.ForwardBackward(x0, w0, up));
         var one = Run(1);
         foreach (int threads in new[] { 2, 3, 4 })
         {

@@ -1,3 +1,4 @@
+using Cajal.Tests.Support;
 using Cajal.Optim;
 
 namespace Cajal.Tests.Optim;
@@ -8,27 +9,18 @@ namespace Cajal.Tests.Optim;
 /// </summary>
 public class OptimizerThreadTests
 {
-    private static float[] Run(int threads, Func<Tensor[], Optimizer> make)
+    private static float[] Run(int threads, Func<Tensor[], Optimizer> make) => Threads.With(threads, () =>
     {
-        int saved = Parallelism.MaxThreads;
-        try
+        var rng = new Generator(21);
+        var p = Tensor.RandN([300_007], rng, requiresGrad: true);   // above the parallel threshold, odd length
+        var optimizer = make([p]);
+        for (int step = 0; step < 3; step++)
         {
-            Parallelism.MaxThreads = threads;
-            var rng = new Generator(21);
-            var p = Tensor.RandN([300_007], rng, requiresGrad: true);   // above the parallel threshold, odd length
-            var optimizer = make([p]);
-            for (int step = 0; step < 3; step++)
-            {
-                p.Grad = Tensor.RandN([300_007], rng);
-                optimizer.Step();
-            }
-            return p.ToArray<float>();
+            p.Grad = Tensor.RandN([300_007], rng);
+            optimizer.Step();
         }
-        finally
-        {
-            Parallelism.MaxThreads = saved;
-        }
-    }
+        return p.ToArray<float>();
+    });
 
     public static TheoryData<string> Names() => new() { "sgd", "sgd_nesterov", "adam", "adamw_amsgrad", "rmsprop", "adagrad" };
 
