@@ -23,7 +23,8 @@ internal static partial class Pooling
     /// <see cref="MaxForward{T}"/> for a 2×2, stride-2 window (<see cref="IsTwoByTwo"/>): the first maximum in the order
     /// (top-left, top-right, bottom-left, bottom-right), a NaN winning. x (planes, H, W) at <paramref name="xOffset"/>.
     /// </summary>
-    public static void MaxForwardTwoByTwo<T>(T[] x, int xOffset, T[] values, long[] indices, PoolGeometry g)
+    /// <paramref name="indices"/> null: the maxima only (inference, where no backward needs them).
+    public static void MaxForwardTwoByTwo<T>(T[] x, int xOffset, T[] values, long[]? indices, PoolGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Debug.Assert(IsTwoByTwo(g));
@@ -40,7 +41,7 @@ internal static partial class Pooling
                     var top = plane.Slice(row, w);
                     var bottom = plane.Slice(row + w, w);
                     var v = values.AsSpan(o, g.OutWidth);
-                    var ix = indices.AsSpan(o, g.OutWidth);
+                    var ix = indices is null ? default : indices.AsSpan(o, g.OutWidth);
                     int done = typeof(T) == typeof(float)
                         ? MaxRowTwoByTwo(MemoryMarshal.Cast<T, float>(top), MemoryMarshal.Cast<T, float>(bottom), MemoryMarshal.Cast<T, float>(v), ix, row, w)
                         : 0;
@@ -55,7 +56,7 @@ internal static partial class Pooling
                         if (c > max || T.IsNaN(c)) { max = c; best = row + w + at; }
                         if (d > max || T.IsNaN(d)) { max = d; best = row + w + at + 1; }
                         v[ow] = max;
-                        ix[ow] = best;
+                        if (!ix.IsEmpty) ix[ow] = best;
                     }
                     o += g.OutWidth;
                 }
@@ -65,7 +66,7 @@ internal static partial class Pooling
 
     /// <summary>
     /// One output row of <see cref="MaxForwardTwoByTwo{T}"/> in float, eight windows at a time: the same comparisons as the
-    /// scalar loop (a later element wins if larger or NaN), lane by lane. A row of at least eight windows ends with
+    /// scalar loop (a later element wins if larger or NaN), lane by lane; an empty <paramref name="indices"/> skips them. A row of at least eight windows ends with
     /// eight that overlap the previous ones (they are recomputed to the same values). Returns the windows done; the
     /// caller finishes the rest (rows narrower than eight windows) with the scalar loop.
     /// </summary>
@@ -104,6 +105,7 @@ internal static partial class Pooling
             offset = Vector256.ConditionalSelect(wins.AsInt32(), diagonal, offset);
 
             max.CopyTo(values.Slice(ow, 8));
+            if (indices.IsEmpty) continue;
             var index = Vector256.Create(row + at) + lanes + offset;
             var (low, high) = Vector256.Widen(index);
             low.CopyTo(indices.Slice(ow, 4));

@@ -22,8 +22,9 @@ internal static partial class Pooling
     /// <summary>
     /// values[p, oh, ow] = max over the window (padding is −∞; NaN wins), indices = flat ih·W + iw of the first
     /// maximum in row-major window order. x (planes, H, W) at <paramref name="xOffset"/>; outputs from index 0.
+    /// <paramref name="indices"/> null: the maxima only (inference, where no backward needs them).
     /// </summary>
-    public static void MaxForward<T>(T[] x, int xOffset, T[] values, long[] indices, PoolGeometry g)
+    public static void MaxForward<T>(T[] x, int xOffset, T[] values, long[]? indices, PoolGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Partition.For(g.Planes, (long)g.Planes * g.OutPlane * g.KernelHeight * g.KernelWidth, (start, end) =>
@@ -58,7 +59,7 @@ internal static partial class Pooling
                             }
                         }
                         values[o] = max;
-                        indices[o] = best;
+                        if (indices is not null) indices[o] = best;
                     }
                 }
             }

@@ -17,9 +17,14 @@ public static partial class Functional
     /// <para>Shape: Hout = ⌊(H + 2pH − dH(kH − 1) − 1 + (ceilMode ? sH − 1 : 0))/sH⌋ + 1, less one in ceil mode if the last
     /// window would start at or beyond H + pH; likewise Wout.</para>
     /// <para>The gradient goes to the first maximum of each window (NaN counts as the maximum), as PyTorch.</para>
+    /// <para>Without a recorded gradient (inference, <see cref="Autograd.NoGrad"/>) no indices are computed or stored, as
+    /// PyTorch's <c>max_pool2d</c> without grad: the maxima are the same.</para>
     /// </remarks>
-    public static Tensor MaxPool2d(Tensor input, int[] kernelSize, int[]? stride = null, int[]? padding = null, int[]? dilation = null, bool ceilMode = false) =>
-        MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode).Values;
+    public static Tensor MaxPool2d(Tensor input, int[] kernelSize, int[]? stride = null, int[]? padding = null, int[]? dilation = null, bool ceilMode = false)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode, withIndices: Autograd.IsEnabled && input.RequiresGrad).Values;
+    }
 
     /// <summary>2-D max pooling that also returns where each maximum came from, as PyTorch's <c>return_indices=True</c>.</summary>
     /// <param name="input">(N, C, H, W), or unbatched (C, H, W).</param>
@@ -32,6 +37,13 @@ public static partial class Functional
     /// <remarks>See <see cref="MaxPool2d"/> for the formula and output size.</remarks>
     public static (Tensor Values, Tensor Indices) MaxPool2dWithIndices(Tensor input, int[] kernelSize, int[]? stride = null, int[]? padding = null, int[]? dilation = null, bool ceilMode = false)
     {
+        var (values, indices) = MaxPool2dCore(input, kernelSize, stride, padding, dilation, ceilMode, withIndices: true);
+        return (values, indices!);
+    }
+
+    /// <summary>Max pooling, with the indices (needed by the backward) or without (maxima only).</summary>
+    private static (Tensor Values, Tensor? Indices) MaxPool2dCore(Tensor input, int[] kernelSize, int[]? stride, int[]? padding, int[]? dilation, bool ceilMode, bool withIndices)
+    {
         const string op = "MaxPool2d";
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(kernelSize);
@@ -39,14 +51,15 @@ public static partial class Functional
         var xc = x.Contiguous();
         int[] outDims = [x.Size(0), x.Size(1), g.OutHeight, g.OutWidth];
         var values = Tensor.Uninitialized(outDims, x.DType);
-        var indices = Tensor.Uninitialized((int[])outDims.Clone(), DType.Int64);
-        var idx = indices.Array<long>();
+        var indices = withIndices ? Tensor.Uninitialized((int[])outDims.Clone(), DType.Int64) : null;
+        var idx = indices?.Array<long>();
         bool twoByTwo = Pooling.IsTwoByTwo(g);   // the common MaxPool2d(2): a fast path with the same results
         if (twoByTwo && x.DType == DType.Float32) Pooling.MaxForwardTwoByTwo(xc.Array<float>(), xc.Offset, values.Array<float>(), idx, g);
         else if (twoByTwo) Pooling.MaxForwardTwoByTwo(xc.Array<double>(), xc.Offset, values.Array<double>(), idx, g);
         else if (x.DType == DType.Float32) Pooling.MaxForward(xc.Array<float>(), xc.Offset, values.Array<float>(), idx, g);
         else Pooling.MaxForward(xc.Array<double>(), xc.Offset, values.Array<double>(), idx, g);
 
+        if (idx is null) return (unbatched ? values.Squeeze(0) : values, null);
         var result = Autograd.Record(values, op, [x], grad =>
         {
             // Only the element that won each window receives that window's gradient.
@@ -58,7 +71,7 @@ public static partial class Functional
             else Pooling.MaxBackward(gc.Array<double>(), gc.Offset, idx, dx.Array<double>(), g);
             return [dx];
         });
-        return unbatched ? (result.Squeeze(0), indices.Squeeze(0)) : (result, indices);
+        return unbatched ? (result.Squeeze(0), indices!.Squeeze(0)) : (result, indices);
     }
 
     /// <summary>2-D average pooling, as PyTorch's <c>F.avg_pool2d</c>.</summary>

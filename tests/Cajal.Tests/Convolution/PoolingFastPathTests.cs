@@ -47,6 +47,12 @@ public class PoolingFastPathTests
         Pooling.MaxForwardTwoByTwo(x, offset, v2, i2, g);
         Assert.True(v1.AsSpan().SequenceEqual(v2), what + " max values");
         Assert.True(i1.AsSpan().SequenceEqual(i2), what + " max indices");
+        // Values only (no indices, as in inference): the same maxima from both kernels.
+        var (v3, v4) = (new T[planes * oh * ow], new T[planes * oh * ow]);
+        Pooling.MaxForward(x, offset, v3, null, g);
+        Pooling.MaxForwardTwoByTwo(x, offset, v4, null, g);
+        Assert.True(v1.AsSpan().SequenceEqual(v3), what + " max values without indices (general)");
+        Assert.True(v1.AsSpan().SequenceEqual(v4), what + " max values without indices (2x2)");
 
         var dx1 = new T[planes * h * w];
         var dx2 = Enumerable.Repeat(T.CreateTruncating(99), planes * h * w).ToArray();   // must be overwritten

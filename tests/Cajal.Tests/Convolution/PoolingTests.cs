@@ -88,6 +88,31 @@ public class PoolingTests
     }
 
     [Fact]
+    public void Max_pooling_without_a_recorded_gradient_gives_the_same_maxima_and_records_nothing()
+    {
+        var rng = new Generator(77);
+        foreach (int[] k in new[] { new[] { 2, 2 }, new[] { 3, 2 } })   // the 2×2 fast path and the general kernel
+        {
+            var data = new float[2 * 3 * 9 * 12];
+            for (int i = 0; i < data.Length; i++) data[i] = i % 17 == 0 ? float.NaN : (float)Math.Floor(rng.NextDouble() * 5);
+            var x = Tensor.FromArray(data, 2, 3, 9, 12);
+            x.RequiresGrad = true;
+            var expected = Functional.MaxPool2dWithIndices(x, k).Values.ToArray<float>();
+            using (Autograd.NoGrad())
+            {
+                var y = Functional.MaxPool2d(x, k);
+                Assert.Null(y.GradFn);
+                Assert.Equal(expected, y.ToArray<float>());
+            }
+            var plain = Functional.MaxPool2d(Tensor.FromArray(data, 2, 3, 9, 12), k);   // input needs no gradient
+            Assert.Equal(expected, plain.ToArray<float>());
+            var unbatched = Functional.MaxPool2d(Tensor.FromArray(data[..(3 * 9 * 12)], 3, 9, 12), k);
+            Assert.Equal(expected[..unbatched.Count], unbatched.ToArray<float>());
+            Assert.Equal(3, unbatched.Rank);
+        }
+    }
+
+    [Fact]
     public void Max_pooling_picks_NaN_and_keeps_the_first_position_of_an_all_negative_infinity_window()
     {
         double inf = double.PositiveInfinity;
