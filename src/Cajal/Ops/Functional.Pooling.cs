@@ -64,7 +64,8 @@ public static partial class Functional
         {
             // Only the element that won each window receives that window's gradient.
             var gc = grad.Contiguous();
-            var dx = Tensor.Empty(x.Shape.ToArray(), x.DType);
+            // The 2×2 kernel writes every cell of dx (zeros outside the windows); the general one adds into zeros.
+            var dx = twoByTwo ? Tensor.Uninitialized(x.Shape.ToArray(), x.DType) : Tensor.Empty(x.Shape.ToArray(), x.DType);
             if (twoByTwo && x.DType == DType.Float32) Pooling.MaxBackwardTwoByTwo(gc.Array<float>(), gc.Offset, idx, dx.Array<float>(), g);
             else if (twoByTwo) Pooling.MaxBackwardTwoByTwo(gc.Array<double>(), gc.Offset, idx, dx.Array<double>(), g);
             else if (x.DType == DType.Float32) Pooling.MaxBackward(gc.Array<float>(), gc.Offset, idx, dx.Array<float>(), g);
@@ -109,7 +110,7 @@ public static partial class Functional
         {
             // Each window's gradient is shared equally (1/divisor) by the input pixels it averaged.
             var gc = grad.Contiguous();
-            var dx = Tensor.Empty(x.Shape.ToArray(), x.DType);
+            var dx = twoByTwo ? Tensor.Uninitialized(x.Shape.ToArray(), x.DType) : Tensor.Empty(x.Shape.ToArray(), x.DType);   // as max pooling's
             if (twoByTwo && x.DType == DType.Float32) Pooling.AvgBackwardTwoByTwo(gc.Array<float>(), gc.Offset, dx.Array<float>(), g, divisor);
             else if (twoByTwo) Pooling.AvgBackwardTwoByTwo(gc.Array<double>(), gc.Offset, dx.Array<double>(), g, divisor);
             else if (x.DType == DType.Float32) Pooling.AvgBackward(gc.Array<float>(), gc.Offset, dx.Array<float>(), g, countIncludePad, divisor);

@@ -105,4 +105,16 @@ public class BenchTests
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("does not exist", run.Stderr);
     }
+
+    [Fact]
+    public void The_cli_runs_with_its_measured_runtime_settings()
+    {
+        // docs/performance.md (stop 10): without these the CLI's short jobs run tier-0 code, and each fresh batch-sized
+        // array page-faults in from the large-object heap.
+        string path = Path.Combine(AppContext.BaseDirectory, "Cajal.Cli.runtimeconfig.json");
+        using var config = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.False(properties.GetProperty("System.Runtime.TieredCompilation.QuickJit").GetBoolean());
+        Assert.Equal(4 << 20, properties.GetProperty("System.GC.LOHThreshold").GetInt32());
+    }
 }
