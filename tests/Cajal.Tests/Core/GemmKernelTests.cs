@@ -228,6 +228,59 @@ public class GemmKernelTests
     }
 
     [Fact]
+    public void Column_bands_per_thread_give_the_bits_of_the_shared_B_scheme_and_match_the_triple_loop()
+    {
+        // Products at least as wide as tall and large enough are split into one band of C's columns per thread.
+        // Lowering the threshold runs that path on small shapes: odd widths, bands that end in a partial panel,
+        // transposed operands, offsets and a padded ldc; its bits must equal the shared-B scheme's for every thread count.
+        var rng = new Generator(136);
+        long savedWork = Gemm.ColumnSplitWork;
+        int savedThreads = Parallelism.MaxThreads;
+        try
+        {
+            foreach (var (m, n, k) in new[] { (13, 700, 300), (64, 257, 100), (100, 129, 37), (96, 96, 513) })
+                foreach (bool transA in new[] { false, true })
+                    foreach (bool transB in new[] { false, true })
+                    {
+                        var a = ElementwiseKernelTests.Data<float>(rng, 1 + m * k, withSpecials: false);
+                        var b = ElementwiseKernelTests.Data<float>(rng, 2 + k * n, withSpecials: false);
+                        int ldc = n + 3;
+                        var c0 = ElementwiseKernelTests.Data<float>(rng, 5 + m * ldc, withSpecials: false);
+                        (int aRow, int aCol) = transA ? (1, m) : (k, 1);
+                        (int bRow, int bCol) = transB ? (1, k) : (n, 1);
+                        float[] Run(long work, int threads, bool accumulate)
+                        {
+                            Gemm.ColumnSplitWork = work;
+                            Parallelism.MaxThreads = threads;
+                            var c = (float[])c0.Clone();
+                            Gemm.Multiply(m, n, k, a, 1, aRow, aCol, b, 2, bRow, bCol, c, 5, ldc, accumulate);
+                            return c;
+                        }
+                        foreach (bool accumulate in new[] { false, true })
+                        {
+                            var shared = Run(long.MaxValue, 1, accumulate);
+                            foreach (int threads in new[] { 2, 3 })
+                                Assert.True(shared.AsSpan().SequenceEqual(Run(0, threads, accumulate)),
+                                    $"m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate}: {threads} bands differ");
+                        }
+                    }
+            Gemm.ColumnSplitWork = 0;
+            Parallelism.MaxThreads = 2;
+            foreach (bool transA in new[] { false, true })
+                foreach (bool transB in new[] { false, true })
+                {
+                    CheckOne<float>(rng, 33, 301, 129, transA, transB, accumulate: transA, 1e-6, aOffset: 1, bOffset: 2, cOffset: 3, ldcPad: 5);
+                    CheckOne<double>(rng, 17, 65, 40, transA, transB, accumulate: transB, 1e-14);
+                }
+        }
+        finally
+        {
+            Gemm.ColumnSplitWork = savedWork;
+            Parallelism.MaxThreads = savedThreads;
+        }
+    }
+
+    [Fact]
     public void Repeated_products_reuse_their_packing_buffers()
     {
         const int n = 512;
