@@ -35,6 +35,11 @@ internal static class GemmVersusOpenBlas
             }
         }
         string library = Environment.GetEnvironmentVariable("OPENBLAS_LIB") ?? DefaultLibrary;
+        // OpenBLAS's idle threads spin for about 2^28 cycles (~0.1 s) after each call, on the cores that Cajal's next
+        // sample needs: measured, two-thread pairs ranged 0.33–1.16 that way against 0.76–1.24 with the timeout at its
+        // minimum. OpenBLAS reads the variable when it loads, from the native environment (not .NET's copy).
+        if (Environment.GetEnvironmentVariable("OPENBLAS_THREAD_TIMEOUT") is null && SetNativeEnvironment("OPENBLAS_THREAD_TIMEOUT", "4", 0) != 0)
+            Console.Error.WriteLine("gemm-vs-openblas: could not set OPENBLAS_THREAD_TIMEOUT; OpenBLAS's idle threads will spin into Cajal's samples.");
         if (!NativeLibrary.TryLoad(library, out var handle))
         {
             Console.Error.WriteLine($"gemm-vs-openblas: cannot load OpenBLAS from {library} (apt-get install libopenblas0-pthread, or set OPENBLAS_LIB).");
@@ -47,7 +52,8 @@ internal static class GemmVersusOpenBlas
             var setThreads = (delegate* unmanaged<int, void>)NativeLibrary.GetExport(handle, "openblas_set_num_threads");
             setThreads(threads);
             Parallelism.MaxThreads = threads;
-            Console.WriteLine($"threads {threads}, {rounds} rounds of one 0.1 s sample each, alternating; GFLOP/s = 2n³/t; OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(auto)"}");
+            Console.WriteLine($"threads {threads}, {rounds} rounds of one 0.1 s sample each, alternating; GFLOP/s = 2n³/t; " +
+                $"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(auto)"}, OPENBLAS_THREAD_TIMEOUT={Environment.GetEnvironmentVariable("OPENBLAS_THREAD_TIMEOUT") ?? "4"}");
             foreach (int n in sizes)
             {
                 var g = new Generator(2);
@@ -74,6 +80,9 @@ internal static class GemmVersusOpenBlas
         }
         return 0;
     }
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetNativeEnvironment(string name, string value, int overwrite);
 
     /// <summary>GFLOP/s of one sample: repetitions of <paramref name="product"/> for at least 0.1 s.</summary>
     private static double Sample(Action product, int n)
