@@ -12,13 +12,28 @@ internal sealed class Node
         Name = name;
         Inputs = inputs;
         BackwardFn = backward;
-        _saved = new (VersionCounter, int)[inputs.Length + 1];
-        for (int i = 0; i < inputs.Length; i++) _saved[i] = (inputs[i].Version, inputs[i].Version.Value);
-        _saved[^1] = (output.Version, output.Version.Value);
+        _output = output;
+        _outputVersion = output.VersionValue;
+        // The versions of the first three inputs live in fields (ops have one to three inputs), the rest in an array.
+        int n = inputs.Length;
+        if (n > 0) _v0 = inputs[0].VersionValue;
+        if (n > 1) _v1 = inputs[1].VersionValue;
+        if (n > 2) _v2 = inputs[2].VersionValue;
+        if (n > 3)
+        {
+            _vMore = new int[n - 3];
+            for (int i = 3; i < n; i++) _vMore[i - 3] = inputs[i].VersionValue;
+        }
     }
 
-    /// <summary>The storage versions of the inputs and the output when the op ran.</summary>
-    private (VersionCounter Counter, int Value)[] _saved;
+    /// <summary>The output, and the storage versions of the inputs and the output when the op ran.</summary>
+    /// <remarks>Versions are read through the tensors (<see cref="Tensor.VersionValue"/>), so a tensor whose counter is
+    /// created later (by a view or an in-place write) still compares correctly: a counter starts at the version 0 recorded.</remarks>
+    private Tensor? _output;
+    private readonly int _outputVersion, _v0, _v1, _v2;
+    private readonly int[]? _vMore;
+
+    private int SavedVersion(int i) => i switch { 0 => _v0, 1 => _v1, 2 => _v2, _ => _vMore![i - 3] };
 
     /// <summary>
     /// Throws when an input or the output was modified in place after the op ran: the closure may have
@@ -26,16 +41,17 @@ internal sealed class Node
     /// </summary>
     internal void CheckVersions()
     {
-        for (int i = 0; i < _saved.Length; i++)
-        {
-            if (_saved[i].Counter.Value == _saved[i].Value) continue;
-            string which = i < Inputs.Length ? $"input {i} (shape {Inputs[i].Shape})" : "its output";
-            throw new InvalidOperationException(
-                $"Backward: {which} of {Name} was modified by an in-place operation after {Name} used it " +
-                $"(version {_saved[i].Counter.Value}, expected {_saved[i].Value}); its gradient would be wrong. " +
-                "Modify a copy (Clone()) instead, or run the in-place update after Backward.");
-        }
+        for (int i = 0; i < Inputs.Length; i++)
+            if (Inputs[i].VersionValue != SavedVersion(i))
+                throw Modified($"input {i} (shape {Inputs[i].Shape})", Inputs[i].VersionValue, SavedVersion(i));
+        if (_output is not null && _output.VersionValue != _outputVersion)
+            throw Modified("its output", _output.VersionValue, _outputVersion);
     }
+
+    private InvalidOperationException Modified(string which, int now, int expected) => new(
+        $"Backward: {which} of {Name} was modified by an in-place operation after {Name} used it " +
+        $"(version {now}, expected {expected}); its gradient would be wrong. " +
+        "Modify a copy (Clone()) instead, or run the in-place update after Backward.");
 
     /// <summary>The op's name, used in error messages (e.g. <c>MatMul</c>).</summary>
     internal string Name { get; }
@@ -52,6 +68,6 @@ internal sealed class Node
     {
         BackwardFn = null;
         Inputs = [];
-        _saved = [];
+        _output = null;
     }
 }

@@ -12,7 +12,7 @@ public sealed partial class Tensor
     {
         int lead = outDims.Length - Rank;
         var s = new int[outDims.Length];
-        for (int i = 0; i < Rank; i++) s[lead + i] = _dims[i] == 1 && outDims[lead + i] != 1 ? 0 : _strides[i];
+        for (int i = 0; i < Rank; i++) s[lead + i] = _dims[i] == 1 && outDims[lead + i] != 1 ? 0 : Stride(i);
         return s;
     }
 
@@ -345,7 +345,7 @@ public sealed partial class Tensor
         if (RequiresGrad && Autograd.IsEnabled)
             throw new InvalidOperationException($"{op}: a tensor that requires grad cannot be modified in place while gradients are recorded; wrap the update in Autograd.NoGrad().");
         for (int i = 0; i < Rank; i++)
-            if (_strides[i] == 0 && _dims[i] > 1)
+            if (Stride(i) == 0 && _dims[i] > 1)
                 throw new InvalidOperationException($"{op}: cannot write in place to an expanded view of shape {Shape} (several elements share storage).");
     }
 

@@ -81,16 +81,16 @@ public sealed partial class Tensor
         switch (a.DType)
         {
             case DType.Float32:
-                Gemm.Multiply(m, n, k, a.Array<float>(), a.Offset, a._strides[ar], a._strides[ac],
-                    b.Array<float>(), b.Offset, b._strides[br], b._strides[bc], output.Array<float>(), 0, n, accumulate: false);
+                Gemm.Multiply(m, n, k, a.Array<float>(), a.Offset, a.Stride(ar), a.Stride(ac),
+                    b.Array<float>(), b.Offset, b.Stride(br), b.Stride(bc), output.Array<float>(), 0, n, accumulate: false);
                 break;
             case DType.Float64:
-                Gemm.Multiply(m, n, k, a.Array<double>(), a.Offset, a._strides[ar], a._strides[ac],
-                    b.Array<double>(), b.Offset, b._strides[br], b._strides[bc], output.Array<double>(), 0, n, accumulate: false);
+                Gemm.Multiply(m, n, k, a.Array<double>(), a.Offset, a.Stride(ar), a.Stride(ac),
+                    b.Array<double>(), b.Offset, b.Stride(br), b.Stride(bc), output.Array<double>(), 0, n, accumulate: false);
                 break;
             default:
-                Gemm.Multiply(m, n, k, a.Array<long>(), a.Offset, a._strides[ar], a._strides[ac],
-                    b.Array<long>(), b.Offset, b._strides[br], b._strides[bc], output.Array<long>(), 0, n, accumulate: false);
+                Gemm.Multiply(m, n, k, a.Array<long>(), a.Offset, a.Stride(ar), a.Stride(ac),
+                    b.Array<long>(), b.Offset, b.Stride(br), b.Stride(bc), output.Array<long>(), 0, n, accumulate: false);
                 break;
         }
         return output;
@@ -110,12 +110,12 @@ public sealed partial class Tensor
             int ao = a.Offset, bo = b.Offset;
             for (int d = 0; d < r; d++)
             {
-                ao += index[d] * a._strides[d];
-                bo += index[d] * b._strides[d];
+                ao += index[d] * a.Stride(d);
+                bo += index[d] * b.Stride(d);
             }
             Gemm.Multiply(m, n, k,
-                aArr, ao, a._strides[r], a._strides[r + 1],
-                bArr, bo, b._strides[r], b._strides[r + 1],
+                aArr, ao, a.Stride(r), a.Stride(r + 1),
+                bArr, bo, b.Stride(r), b.Stride(r + 1),
                 cArr, t * m * n, n, accumulate: false);
             for (int d = r - 1; d >= 0; d--)
             {

@@ -26,7 +26,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor sharing this one's storage that is cut off from the graph (never requires grad).</summary>
-    public Tensor Detach() => ViewOf(_dims, _strides, Offset);
+    public Tensor Detach() => ViewOf(_dims, StrideArray, Offset);
 
     /// <summary>A copy converted to <paramref name="dtype"/> (this tensor itself when the dtype already matches).</summary>
     public Tensor To(DType dtype)
@@ -138,7 +138,7 @@ public sealed partial class Tensor
             seen[d] = true;
             perm[i] = d;
             newDims[i] = _dims[d];
-            newStrides[i] = _strides[d];
+            newStrides[i] = Stride(d);
         }
         var inverse = new int[Rank];
         for (int i = 0; i < Rank; i++) inverse[perm[i]] = i;
@@ -164,7 +164,7 @@ public sealed partial class Tensor
     private Tensor SqueezeTo(int[] keep)
     {
         var inShape = Shape.ToArray();
-        var view = ViewOf([.. keep.Select(i => _dims[i])], [.. keep.Select(i => _strides[i])], Offset);
+        var view = ViewOf([.. keep.Select(i => _dims[i])], [.. keep.Select(i => Stride(i))], Offset);
         return Autograd.Record(view, "Squeeze", [this], g => [g.Reshape(inShape)]);
     }
 
@@ -173,9 +173,9 @@ public sealed partial class Tensor
     {
         int d = Shape.NormalizeDim(dim, Rank + 1, "Unsqueeze");
         var dims = _dims.ToList();
-        var strides = _strides.ToList();
+        var strides = StrideArray.ToList();
         dims.Insert(d, 1);
-        strides.Insert(d, d < Rank ? _dims[d] * _strides[d] : 1);
+        strides.Insert(d, d < Rank ? _dims[d] * Stride(d) : 1);
         var inShape = Shape.ToArray();
         return Autograd.Record(ViewOf([.. dims], [.. strides], Offset), "Unsqueeze", [this], g => [g.Reshape(inShape)]);
     }
@@ -203,7 +203,7 @@ public sealed partial class Tensor
             if (want == -1 || want == have)
             {
                 dims[i] = have;
-                strides[i] = _strides[i - lead];
+                strides[i] = Stride(i - lead);
             }
             else if (have == 1 && want >= 0)
             {
@@ -244,10 +244,10 @@ public sealed partial class Tensor
             end = Math.Clamp(end, start, size);
         }
         var dims = (int[])_dims.Clone();
-        var strides = (int[])_strides.Clone();
+        var strides = (int[])StrideArray.Clone();
         dims[d] = (end - start + step - 1) / step;
-        strides[d] = _strides[d] * step;
-        int offset = Offset + start * _strides[d];
+        strides[d] = Stride(d) * step;
+        int offset = Offset + start * Stride(d);
         int s0 = start;
         return RecordView(ViewOf(dims, strides, offset), op, z => z.Slice(d, s0, end, step));
     }
@@ -262,9 +262,9 @@ public sealed partial class Tensor
             throw new ArgumentOutOfRangeException(nameof(index), $"Select: index {index} is out of range for dimension {d} of size {size} (shape {Shape}).");
         if (index < 0) index += size;
         var dims = _dims.Where((_, i) => i != d).ToArray();
-        var strides = _strides.Where((_, i) => i != d).ToArray();
+        var strides = StrideArray.Where((_, i) => i != d).ToArray();
         int idx = index;
-        return RecordView(ViewOf(dims, strides, Offset + index * _strides[d]), "Select", z => z.Select(d, idx));
+        return RecordView(ViewOf(dims, strides, Offset + index * Stride(d)), "Select", z => z.Select(d, idx));
     }
 
     /// <summary>Selects along the first dimension: <c>x[i]</c> is <c>x.Select(0, i)</c>.</summary>
@@ -322,8 +322,8 @@ public sealed partial class Tensor
     private Tensor SelectRaw(int d, int index)
     {
         var dims = _dims.Where((_, i) => i != d).ToArray();
-        var strides = _strides.Where((_, i) => i != d).ToArray();
-        return ViewOf(dims, strides, Offset + index * _strides[d]);
+        var strides = StrideArray.Where((_, i) => i != d).ToArray();
+        return ViewOf(dims, strides, Offset + index * Stride(d));
     }
 
     /// <summary>Joins tensors of equal shape except along <paramref name="dim"/>.</summary>
@@ -396,9 +396,9 @@ public sealed partial class Tensor
         if (src.Shape != Shape) src = src.Detach().Expand(Shape.ToArray());
         switch (DType)
         {
-            case DType.Float32: Kernels.Copy.Strided(src.Array<float>(), src.Offset, src._strides, Array<float>(), Offset, _strides, _dims); break;
-            case DType.Float64: Kernels.Copy.Strided(src.Array<double>(), src.Offset, src._strides, Array<double>(), Offset, _strides, _dims); break;
-            default: Kernels.Copy.Strided(src.Array<long>(), src.Offset, src._strides, Array<long>(), Offset, _strides, _dims); break;
+            case DType.Float32: Kernels.Copy.Strided(src.Array<float>(), src.Offset, src.StrideArray, Array<float>(), Offset, StrideArray, _dims); break;
+            case DType.Float64: Kernels.Copy.Strided(src.Array<double>(), src.Offset, src.StrideArray, Array<double>(), Offset, StrideArray, _dims); break;
+            default: Kernels.Copy.Strided(src.Array<long>(), src.Offset, src.StrideArray, Array<long>(), Offset, StrideArray, _dims); break;
         }
     }
 }

@@ -12,8 +12,9 @@ namespace Cajal;
 public sealed partial class Tensor
 {
     private readonly int[] _dims;
-    private readonly int[] _strides;
+    private int[]? _stridesOrNull;   // null: contiguous, computed on first use (most op results never need them)
     private bool _requiresGrad;
+    private VersionCounter? _version;
 
     /// <summary>The storage: a <c>float[]</c>, <c>double[]</c> or <c>long[]</c>, shared between views.</summary>
     internal readonly Array Storage;
@@ -22,24 +23,36 @@ public sealed partial class Tensor
     internal readonly int Offset;
 
     /// <summary>Counts in-place writes to the storage; shared by every view of it (autograd checks it).</summary>
-    internal readonly VersionCounter Version;
+    /// <remarks>Created on first use (a view, an in-place write): a tensor that never has one is at version 0, which is
+    /// what a counter starts at, so <see cref="VersionValue"/> reads the same either way.</remarks>
+    internal VersionCounter Version
+    {
+        get
+        {
+            if (_version is null) Interlocked.CompareExchange(ref _version, new VersionCounter(), null);
+            return _version;
+        }
+    }
+
+    /// <summary>The storage's version without creating a counter.</summary>
+    internal int VersionValue => _version?.Value ?? 0;
 
     /// <summary>The autograd node that produced this tensor; null for leaves and untracked results.</summary>
     internal Node? GradFn { get; set; }
 
-    internal Tensor(Array storage, int[] dims, int[] strides, int offset, DType dtype, VersionCounter? version = null)
+    internal Tensor(Array storage, int[] dims, int[]? strides, int offset, DType dtype, VersionCounter? version = null)
     {
         Storage = storage;
-        Version = version ?? new VersionCounter();
+        _version = version;
         _dims = dims;
-        _strides = strides;
+        _stridesOrNull = strides;
         Offset = offset;
         DType = dtype;
     }
 
     /// <summary>A new contiguous tensor over <paramref name="storage"/> (not copied).</summary>
     internal Tensor(Array storage, int[] dims, DType dtype)
-        : this(storage, dims, Shape.ContiguousStrides(dims), 0, dtype) { }
+        : this(storage, dims, null, 0, dtype) { }
 
     /// <summary>The element type.</summary>
     public DType DType { get; }
@@ -54,11 +67,21 @@ public sealed partial class Tensor
     public int Count => Shape.Count;
 
     /// <summary>Elements to skip in storage to step by one along each dimension.</summary>
-    public int[] Strides => (int[])_strides.Clone();
+    public int[] Strides => (int[])StrideArray.Clone();
 
     internal int[] Dims => _dims;
 
-    internal int[] StrideArray => _strides;
+    /// <summary>The strides (not a copy: never modify it); computed and kept on first use for a contiguous result.</summary>
+    internal int[] StrideArray => _stridesOrNull ??= Shape.ContiguousStrides(_dims);
+
+    /// <summary>The stride of dimension <paramref name="d"/>, without materialising the strides of a contiguous tensor.</summary>
+    internal int Stride(int d)
+    {
+        if (_stridesOrNull is not null) return _stridesOrNull[d];
+        int stride = 1;
+        for (int i = _dims.Length - 1; i > d; i--) stride *= _dims[i];
+        return stride;
+    }
 
     /// <summary>The size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
     public int Size(int dim) => _dims[Shape.NormalizeDim(dim, Rank, "Size")];
@@ -89,10 +112,11 @@ public sealed partial class Tensor
     {
         get
         {
+            if (_stridesOrNull is null) return true;
             int expected = 1;
             for (int i = _dims.Length - 1; i >= 0; i--)
             {
-                if (_dims[i] != 1 && _strides[i] != expected) return false;
+                if (_dims[i] != 1 && _stridesOrNull[i] != expected) return false;
                 expected *= _dims[i];
             }
             return true;
@@ -223,7 +247,7 @@ public sealed partial class Tensor
         for (int d = _dims.Length - 1; d >= 0; d--)
         {
             int size = _dims[d];
-            pos += flatIndex % size * _strides[d];
+            pos += flatIndex % size * Stride(d);
             flatIndex /= size;
         }
         return pos;
