@@ -148,11 +148,14 @@ public sealed partial class Tensor
     public Tensor Pow(double exponent)
     {
         RequireFloat("Pow");
-        var output = BinaryForward(BinaryOp.Pow, this, ScalarLike(exponent), "Pow");
+        // A square is x·x, as PyTorch's CPU kernel computes it (correctly rounded; no pow call per element).
+        var output = exponent == 2.0
+            ? BinaryForward(BinaryOp.Mul, this, this, "Pow")
+            : BinaryForward(BinaryOp.Pow, this, ScalarLike(exponent), "Pow");
         var a = this;
-        // d(xᵖ)/dx = p·xᵖ⁻¹, and exactly 0 when p = 0 (PyTorch's rule)
+        // d(xᵖ)/dx = p·xᵖ⁻¹, and exactly 0 when p = 0 (PyTorch's rule); for p = 2, xᵖ⁻¹ = x needs no pow.
         return Autograd.Record(output, "Pow", [a], g =>
-            [exponent == 0 ? ZerosLike(a) : g * (a.Pow(exponent - 1.0) * exponent)]);
+            [exponent == 0 ? ZerosLike(a) : exponent == 2.0 ? g * (a * exponent) : g * (a.Pow(exponent - 1.0) * exponent)]);
     }
 
     /// <summary>−this.</summary>

@@ -146,7 +146,8 @@ public sealed partial class Tensor
         return new Tensor(storage, dims, dtype);
     }
 
-    internal static Tensor EmptyLike(Tensor t) => Empty((int[])t._dims.Clone(), t.DType);
+    /// <remarks>The result shares <paramref name="t"/>'s dims array: dims arrays are never modified once a tensor holds one.</remarks>
+    internal static Tensor EmptyLike(Tensor t) => Empty(t._dims, t.DType);
 
     /// <summary>
     /// Allocates a contiguous tensor whose elements are left as they are in memory: only for outputs that a kernel
@@ -171,7 +172,8 @@ public sealed partial class Tensor
     }
 
     /// <inheritdoc cref="Uninitialized(int[], DType)"/>
-    internal static Tensor UninitializedLike(Tensor t) => Uninitialized((int[])t._dims.Clone(), t.DType);
+    /// <remarks>The result shares <paramref name="t"/>'s dims array, as <see cref="EmptyLike"/>.</remarks>
+    internal static Tensor UninitializedLike(Tensor t) => Uninitialized(t._dims, t.DType);
 
     /// <summary>The Int64 poison value of <see cref="Uninitialized"/> under CAJAL_POISON_UNINITIALIZED=1.</summary>
     internal const long PoisonInt64 = long.MinValue + 0x5A5A;

@@ -82,6 +82,19 @@ public class ElementwiseGradTests
     }
 
     [Fact]
+    public void Pow_of_two_is_the_correctly_rounded_square_and_its_gradient_is_two_x_g()
+    {
+        var values = new[] { -3.5f, -0f, 0f, 1e-30f, 1.1f, 3e19f, float.NaN, float.NegativeInfinity, 0.7f };
+        var a = Tensor.FromArray(values);
+        a.RequiresGrad = true;
+        var y = a.Pow(2.0);
+        Assert.Equal(values.Select(v => v * v).ToArray(), y.ToArray<float>());   // x·x, as PyTorch's CPU kernel
+        var g = Tensor.FromArray(values.Select((_, i) => 0.25f * (i + 1)).ToArray());
+        y.Backward(g);
+        Assert.Equal(values.Select((v, i) => 0.25f * (i + 1) * (v * 2f)).ToArray(), a.Grad!.ToArray<float>());
+    }
+
+    [Fact]
     public void Pow_with_zero_exponent_has_zero_gradient()
     {
         var a = Tensor.FromArray(new[] { 0.0, 2.0, -3.0 });
