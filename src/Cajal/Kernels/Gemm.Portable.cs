@@ -8,6 +8,9 @@ internal static partial class Gemm
     private const int PortableKBlock = 256;
     private const int PortableNBlock = 2048;
 
+    /// <summary>Rows of C up to this long are updated by a plain loop instead of a MultiplyAdd call per step of k.</summary>
+    private const int ShortRow = 16;
+
     /// <summary>
     /// The simple reference GEMM: a blocked loop of TensorPrimitives.MultiplyAdd along rows of C (vectorised over n),
     /// split over rows of C on large problems. Used for long, for CPUs without AVX2/FMA and for tiny products.
@@ -58,8 +61,21 @@ internal static partial class Gemm
                 int kb = Math.Min(PortableKBlock, k - pc);
                 for (int i = rowStart; i < rowEnd; i++)
                 {
-                    var cRow = c.AsSpan(cOffset + i * ldc + jc, nb);
                     int aBase = aOffset + i * aRowStride;
+                    if (nb <= ShortRow)
+                    {
+                        // A row of a tiny product (the article's 4-wide layers): the same unfused a·b + c per element
+                        // as MultiplyAdd, without a call and two spans for every four elements.
+                        int cBase = cOffset + i * ldc + jc;
+                        for (int p = pc; p < pc + kb; p++)
+                        {
+                            T aip = a[aBase + p * aColStride];
+                            int bBase = bOffset + p * bRowStride + jc;
+                            for (int j = 0; j < nb; j++) c[cBase + j] = b[bBase + j] * aip + c[cBase + j];
+                        }
+                        continue;
+                    }
+                    var cRow = c.AsSpan(cOffset + i * ldc + jc, nb);
                     for (int p = pc; p < pc + kb; p++)
                     {
                         T aip = a[aBase + p * aColStride];

@@ -281,6 +281,30 @@ public class GemmKernelTests
     }
 
     [Fact]
+    public void Short_rows_of_the_portable_loop_give_the_bits_of_its_vector_rows()
+    {
+        // Rows of C up to 16 long take a plain loop; each element must be summed exactly as MultiplyAdd sums it, so a
+        // product's first columns come out the same whether the row is short (n = 1…16) or long (n = 40).
+        var rng = new Generator(137);
+        foreach (int n in new[] { 1, 3, 4, 15, 16 })
+            foreach (bool accumulate in new[] { false, true })
+            {
+                const int m = 5, k = 37, wide = 40;
+                var a = ElementwiseKernelTests.Data<float>(rng, m * k, withSpecials: false);
+                var bWide = ElementwiseKernelTests.Data<float>(rng, k * wide, withSpecials: false);
+                var cWide = ElementwiseKernelTests.Data<float>(rng, m * wide, withSpecials: false);
+                var b = new float[k * n];
+                var c = new float[m * n];
+                for (int p = 0; p < k; p++) Array.Copy(bWide, p * wide, b, p * n, n);
+                for (int i = 0; i < m; i++) Array.Copy(cWide, i * wide, c, i * n, n);
+                Gemm.Portable(m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, accumulate);
+                Gemm.Portable(m, wide, k, a, 0, k, 1, bWide, 0, wide, 1, cWide, 0, wide, accumulate);
+                for (int i = 0; i < m; i++)
+                    Assert.True(c.AsSpan(i * n, n).SequenceEqual(cWide.AsSpan(i * wide, n)), $"n={n} accumulate={accumulate} row {i}");
+            }
+    }
+
+    [Fact]
     public void Repeated_products_reuse_their_packing_buffers()
     {
         const int n = 512;
