@@ -15,6 +15,7 @@ public sealed partial class Tensor
     private int[]? _stridesOrNull;   // null: contiguous, computed on first use (most op results never need them)
     private bool _requiresGrad;
     private VersionCounter? _version;
+    private readonly int _count;   // the product of _dims, asked for by nearly every op
 
     /// <summary>The storage: a <c>float[]</c>, <c>double[]</c> or <c>long[]</c>, shared between views.</summary>
     internal readonly Array Storage;
@@ -45,6 +46,7 @@ public sealed partial class Tensor
         Storage = storage;
         _version = version;
         _dims = dims;
+        _count = Shape.Wrap(dims).Count;
         _stridesOrNull = strides;
         Offset = offset;
         DType = dtype;
@@ -64,7 +66,7 @@ public sealed partial class Tensor
     public int Rank => _dims.Length;
 
     /// <summary>The number of elements.</summary>
-    public int Count => Shape.Count;
+    public int Count => _count;
 
     /// <summary>Elements to skip in storage to step by one along each dimension.</summary>
     public int[] Strides => (int[])StrideArray.Clone();
