@@ -76,12 +76,13 @@ public sealed partial class Tensor
     /// <summary>The strides (not a copy: never modify it); computed and kept on first use for a contiguous result.</summary>
     internal int[] StrideArray => _stridesOrNull ??= Shape.ContiguousStrides(_dims);
 
-    /// <summary>The stride of dimension <paramref name="d"/>, without materialising the strides of a contiguous tensor.</summary>
+    /// <summary>The stride of dimension <paramref name="d"/>, without materialising the strides of a contiguous tensor
+    /// (the same value as <see cref="Shape.ContiguousStrides"/>, which counts an empty dimension as 1).</summary>
     internal int Stride(int d)
     {
         if (_stridesOrNull is not null) return _stridesOrNull[d];
         int stride = 1;
-        for (int i = _dims.Length - 1; i > d; i--) stride *= _dims[i];
+        for (int i = _dims.Length - 1; i > d; i--) stride *= Math.Max(_dims[i], 1);
         return stride;
     }
 
