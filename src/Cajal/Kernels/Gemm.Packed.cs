@@ -56,7 +56,7 @@ internal static partial class Gemm
         int panels = (n + nr - 1) / nr;
         if (threads > 1 && n >= m && panels >= 2 * threads && (long)m * n * k >= ColumnSplitWork)
         {
-            // A large product at least as wide as it is tall: each thread computes its own band of C's columns, a whole
+            // A product at least as wide as it is tall: each thread computes its own band of C's columns, a whole
             // one-thread product with its own packed B and A. No barriers between packing and computing, and B's
             // panels are never shared between cores; A is packed once per thread, m·k against m·(n/threads)·k
             // multiply-adds. Bands are whole NR panels, so every tile and every sum is the one-thread product's.
@@ -73,14 +73,17 @@ internal static partial class Gemm
         job.Run();
     }
 
-    /// <summary>From this many multiply-adds (512³) a product with n ≥ m is split into column bands, one per thread.</summary>
+    /// <summary>From this many multiply-adds a product with n ≥ m is split into column bands, one per thread: every
+    /// product large enough to run on several threads (<see cref="ParallelWork"/>).</summary>
     /// <remarks>
-    /// Measured in-process on 2 threads, alternating with the shared-B scheme (bench/Cajal.Bench gemm-vs-openblas style):
-    /// n = 1024 median 190–192 against 171–188 GFLOP/s, n = 2048 156–221 against 135–200. Not for tall products: MLP
-    /// inference (m = 1000, n = 256) ran at 258–273k img/s with bands against 337–364k, because packing A twice reads
-    /// the input from memory twice. Tests lower it to run the band path on small shapes.
+    /// Measured in process on 2 threads, alternating with the shared-B scheme: n = 1024 median 180–196 against 166–193
+    /// GFLOP/s, n = 2048 173–186 against 157–184; and more for the MLP's small products, where the shared scheme's two
+    /// barriers weigh most (batch 64, B transposed as in Linear): 64×128×256 120–146 against 85–90, 64×256×784 99–152
+    /// against 88–115, 64×784×256 148–186 against 116–157, 128×256×64 136–157 against 90–96. Not for tall products:
+    /// MLP inference (m = 1000, n = 256) ran at 258–273k img/s with bands against 337–364k, because packing A twice
+    /// reads the input from memory twice. Tests lower it to run the band path on small shapes.
     /// </remarks>
-    internal static long ColumnSplitWork = 1L << 27;
+    internal static long ColumnSplitWork = ParallelWork;
 
     /// <summary>One packed product: the operands, the blocking and the current B block, shared by the tasks.</summary>
     private sealed unsafe class PackedJob<T> where T : unmanaged, INumber<T>
