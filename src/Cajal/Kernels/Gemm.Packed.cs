@@ -52,7 +52,7 @@ internal static partial class Gemm
         where T : unmanaged, INumber<T>
     {
         int threads = ThreadsFor(m, n, k);
-        int nr = path == GemmPath.Avx512 ? GemmAvx512.Columns<T>() : GemmAvx2.Columns<T>();
+        int nr = Tile<T>(path).Columns;
         int panels = (n + nr - 1) / nr;
         if (threads > 1 && n >= m && panels >= 2 * threads && (long)m * n * k >= ColumnSplitWork)
         {
@@ -72,6 +72,11 @@ internal static partial class Gemm
             c, cOffset, ldc, accumulate, threads);
         job.Run();
     }
+
+    /// <summary>The register tile (MR rows × NR columns) of a packed path's micro-kernel.</summary>
+    private static (int Rows, int Columns) Tile<T>(GemmPath path) => path == GemmPath.Avx512
+        ? (GemmAvx512.Rows, GemmAvx512.Columns<T>())
+        : (GemmAvx2.Rows, GemmAvx2.Columns<T>());
 
     /// <summary>From this many multiply-adds a product with n ≥ m is split into column bands, one per thread: every
     /// product large enough to run on several threads (<see cref="ParallelWork"/>).</summary>
@@ -108,16 +113,8 @@ internal static partial class Gemm
             (_b, _bOffset, _bRowStride, _bColStride) = (b, bOffset, bRowStride, bColStride);
             (_c, _cOffset, _ldc, _accumulate) = (c, cOffset, ldc, accumulate);
             (_m, _n, _k, _threads, _kc) = (m, n, k, threads, DepthBlock<T>());
-            if (path == GemmPath.Avx512)
-            {
-                _kernel = &GemmAvx512.Kernel<T>;
-                (_mr, _nr) = (GemmAvx512.Rows, GemmAvx512.Columns<T>());
-            }
-            else
-            {
-                _kernel = &GemmAvx2.Kernel<T>;
-                (_mr, _nr) = (GemmAvx2.Rows, GemmAvx2.Columns<T>());
-            }
+            _kernel = path == GemmPath.Avx512 ? &GemmAvx512.Kernel<T> : &GemmAvx2.Kernel<T>;
+            (_mr, _nr) = Tile<T>(path);
             // Row blocks of at most MCMax rows; with several threads at least 4 per thread when m allows, so the
             // dynamic scheduler can even out a core that another process slows down. Blocks are whole MR panels,
             // spread evenly (sizes differ by at most one panel) so no thread waits on a runt block.
