@@ -35,7 +35,7 @@ internal static class GemmVersusOpenBlas
             }
         }
         string library = Environment.GetEnvironmentVariable("OPENBLAS_LIB") ?? DefaultLibrary;
-        // OpenBLAS's idle threads spin for about 2^28 cycles (~0.1 s) after each call, on the cores that Cajal's next
+        // OpenBLAS's idle threads keep spinning after each call (its thread timeout), on the cores that Cajal's next
         // sample needs: measured, two-thread pairs ranged 0.33–1.16 that way against 0.63–1.24 with the timeout at its
         // minimum. OpenBLAS reads the variable when it loads, from the native environment (not .NET's copy).
         if (Environment.GetEnvironmentVariable("OPENBLAS_THREAD_TIMEOUT") is null && SetNativeEnvironment("OPENBLAS_THREAD_TIMEOUT", "4", 0) != 0)
