@@ -14,7 +14,9 @@ namespace Cajal.Kernels;
 /// Wp = Wout + (kW − 1)·dW instead of Wout. Output position q = oh·Wp + ow then reads padded input element
 /// q + off(c, ki, kj), off = c·Hp·Wp + ki·dH·Wp + kj·dW, for every tap: the im2col row of tap (c, ki, kj) is the
 /// padded image itself, shifted by off. The columns ow ≥ Wout of a row are garbage (they read across the right
-/// edge) and are dropped when the result is copied out; they cost (Wp − Wout)/Wout extra work.</para>
+/// edge) and are dropped when the result is copied out; they cost (Wp − Wout)/Wout extra work. Where Wout is a whole
+/// number of vectors, each vector reads the frame at its own row's offset instead: no garbage columns, and the tiles
+/// write the output in place (see <see cref="Run{T}"/>).</para>
 /// <para>Forward: Y[o, q] = Σ_p W[o, p]·Xp[off(p) + q], a register tile of 12 output channels × 2 vectors of q (or
 /// 8 × 3, or 6 × 4, whichever pads the fewest channels), weights packed as [channel block][tap][rows] so each step is a
 /// few unaligned loads, one broadcast per channel and 24 FMAs (the GEMM micro-kernel's shape, with the packed B panel
@@ -418,25 +420,40 @@ internal static unsafe class ConvDirect
     /// <summary>
     /// The shared forward: out[n, grp·rows + r] = Σ_taps packed · padded src[n], for each image, split over images.
     /// </summary>
+    /// <remarks>
+    /// Each register tile covers <c>vectors</c> vectors of output positions, each read from the frame at its own offset.
+    /// When an output row is a whole number of vectors (Wout a multiple of the lanes, as 32 floats), vector v holds
+    /// positions [v·L, v·L + L) of the output plane, all in row v·L / Wout, so it reads the frame from
+    /// (v·L / Wout)·Wp + v·L mod Wout: no garbage columns, and full blocks of rows are written in place in the output.
+    /// Otherwise the vectors run along the padded width, garbage columns included, into a staging buffer that is copied
+    /// out without them. Both give the same sums in the same order.
+    /// </remarks>
     private static void Run<T>(T[] src, int srcOffset, int batch, Frame f, T[] packed, int groups, int rows, T[] dst,
         T[]? bias = null, int biasOffset = 0)
         where T : unmanaged, INumber<T>
     {
         var (blockRows, vectors) = TileShape(rows);
-        int tile = vectors * Lanes<T>();
-        int positions = f.Positions(tile), outPlane = f.OutH * f.OutW, outChannels = groups * rows;
+        int lanes = Lanes<T>(), tile = vectors * lanes;
+        int outPlane = f.OutH * f.OutW, outChannels = groups * rows;
         int inG = f.Channels / groups, taps = inG * f.KH * f.KW, blocks = (rows + blockRows - 1) / blockRows;
         if (batch == 0 || outPlane == 0 || outChannels == 0) return;
+        bool inPlace = f.OutW % lanes == 0 && !PaddedWidthOnly;
+        int vectorCount = inPlace ? outPlane / lanes : f.Positions(tile) / lanes;
+        int tiles = (vectorCount + vectors - 1) / vectors, ld = tiles * tile;
+        // Frame offset of each vector; those past the last (a partial last tile) read the frame's start and are dropped.
+        var reads = new int[tiles * vectors];
+        for (int v = 0; v < vectorCount; v++)
+            reads[v] = inPlace ? v * lanes / f.OutW * f.Wp + v * lanes % f.OutW : v * lanes;
         int[] offsets = TapOffsets(f, inG);
-        long work = (long)batch * outChannels * positions * taps;
+        long work = (long)batch * outChannels * ld * taps;
         Partition.For(batch, work, (first, last) =>
         {
             var image = ArrayPool<T>.Shared.Rent(f.ImageLength(tile));
-            var staging = ArrayPool<T>.Shared.Rent(blocks * blockRows * positions);
+            var staging = ArrayPool<T>.Shared.Rent(blocks * blockRows * ld);
             try
             {
-                fixed (T* pImage = image, pStaging = staging, pPacked = packed)
-                fixed (int* pOff = offsets)
+                fixed (T* pImage = image, pStaging = staging, pPacked = packed, pDst = dst)
+                fixed (int* pOff = offsets, pReads = reads)
                     for (int n = first; n < last; n++)
                     {
                         Pad(src, srcOffset + n * f.Channels * f.H * f.W, f, image.AsSpan());
@@ -445,28 +462,30 @@ internal static unsafe class ConvDirect
                             T* xg = pImage + (nint)grp * inG * f.PlaneP;
                             for (int b = 0; b < blocks; b++)
                             {
+                                int r0 = b * blockRows, valid = Math.Min(blockRows, rows - r0);
+                                T* outRows = pDst + ((nint)n * outChannels + grp * rows + r0) * outPlane;
+                                // Full blocks of in-place rows go straight to the output, except a partial last tile,
+                                // which is summed in the staging buffer (its row length is ld ≥ outPlane).
+                                bool direct = inPlace && valid == blockRows;
+                                T* yb = direct ? outRows : pStaging + (nint)b * blockRows * ld;
+                                nint ldy = direct ? outPlane : ld;
+                                int fullTiles = direct ? vectorCount / vectors : tiles;
+                                T* tail = pStaging + (nint)b * blockRows * ld;
                                 T* wb = pPacked + (nint)(grp * blocks + b) * taps * blockRows;
-                                T* yb = pStaging + (nint)b * blockRows * positions;
-                                if (blockRows == Rows)
-                                    for (int q = 0; q < positions; q += tile) Tile(wb, xg + q, pOff, taps, yb + q, positions);
-                                else if (blockRows == MiddleRows)
-                                    for (int q = 0; q < positions; q += tile) MiddleTile(wb, xg + q, pOff, taps, yb + q, positions);
-                                else
-                                    for (int q = 0; q < positions; q += tile) NarrowTile(wb, xg + q, pOff, taps, yb + q, positions);
-                            }
-                            // The valid columns of each row, into the (N, Cout, Hout, Wout) output.
-                            for (int r = 0; r < rows; r++)
-                            {
-                                T* s = pStaging + (nint)r * positions;   // blocks of blockRows rows are consecutive
-                                int o = grp * rows + r;
-                                int d = (n * outChannels + o) * outPlane;
-                                for (int oh = 0; oh < f.OutH; oh++)
+                                for (int t = 0; t < tiles; t++)
                                 {
-                                    var row = new ReadOnlySpan<T>(s + (nint)oh * f.Wp, f.OutW);
-                                    // The bias is added on the way out: no second pass over the output.
-                                    if (bias is null) Copy.Short(row, dst.AsSpan(d + oh * f.OutW, f.OutW));
-                                    else System.Numerics.Tensors.TensorPrimitives.Add(row, bias[biasOffset + o], dst.AsSpan(d + oh * f.OutW, f.OutW));
+                                    int* rv = pReads + t * vectors;
+                                    T* y = t < fullTiles ? yb + t * tile : tail;
+                                    nint ly = t < fullTiles ? ldy : tile;
+                                    if (blockRows == Rows)
+                                        Tile(wb, xg + rv[0], xg + rv[1], pOff, taps, y, ly);
+                                    else if (blockRows == MiddleRows)
+                                        MiddleTile(wb, xg + rv[0], xg + rv[1], xg + rv[2], pOff, taps, y, ly);
+                                    else
+                                        NarrowTile(wb, xg + rv[0], xg + rv[1], xg + rv[2], xg + rv[3], pOff, taps, y, ly);
                                 }
+                                CopyOut(f, inPlace, direct, valid, yb, ld, tail, tile, fullTiles * tile, outRows, outPlane,
+                                    bias, biasOffset + grp * rows + r0);
                             }
                         }
                     }
@@ -478,6 +497,45 @@ internal static unsafe class ConvDirect
             }
         });
     }
+
+    /// <summary>
+    /// Moves one block's sums into its <paramref name="valid"/> output planes at <paramref name="outRows"/>, adding the
+    /// bias (one rounding, after the whole sum). Direct blocks are in place already but for the partial last tile, kept
+    /// in <paramref name="tail"/> (rows of <paramref name="tileLength"/>) from position <paramref name="tailStart"/>;
+    /// other blocks are rows of <paramref name="ld"/> in <paramref name="staged"/>, compact or on the padded width.
+    /// </summary>
+    private static void CopyOut<T>(Frame f, bool inPlace, bool direct, int valid, T* staged, int ld, T* tail, int tileLength,
+        int tailStart, T* outRows, int outPlane, T[]? bias, int biasIndex)
+        where T : unmanaged, INumber<T>
+    {
+        for (int r = 0; r < valid; r++)
+        {
+            var plane = new Span<T>(outRows + (nint)r * outPlane, outPlane);
+            if (direct)
+            {
+                if (tailStart < outPlane)
+                    Copy.Short(new ReadOnlySpan<T>(tail + (nint)r * tileLength, outPlane - tailStart), plane[tailStart..]);
+                if (bias is not null) System.Numerics.Tensors.TensorPrimitives.Add(plane, bias[biasIndex + r], plane);
+                continue;
+            }
+            T* s = staged + (nint)r * ld;
+            int rowLength = inPlace ? outPlane : f.OutW, rowCount = inPlace ? 1 : f.OutH, stride = inPlace ? 0 : f.Wp;
+            for (int oh = 0; oh < rowCount; oh++)
+            {
+                var row = new ReadOnlySpan<T>(s + (nint)oh * stride, rowLength);
+                var to = plane.Slice(oh * rowLength, rowLength);
+                if (bias is null) Copy.Short(row, to);
+                else System.Numerics.Tensors.TensorPrimitives.Add(row, bias[biasIndex + r], to);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forces the forward tiles onto the padded width even where output rows are whole vectors, on this thread: tests
+    /// compare the two layouts bit for bit, and tuning measures one against the other.
+    /// </summary>
+    [field: ThreadStatic]
+    internal static bool PaddedWidthOnly { get; set; }
 
     /// <summary>off(c, ki, kj) = c·Hp·Wp + ki·dH·Wp + kj·dW for the channels of one group, in tap order.</summary>
     private static int[] TapOffsets(Frame f, int channels)
@@ -527,11 +585,12 @@ internal static unsafe class ConvDirect
     }
 
     /// <summary>
-    /// The forward register tile: y[r·ldy + j] = Σ_p w[p·12 + r]·x[off[p] + j] for r &lt; 12, j &lt; 2 vectors.
+    /// The forward register tile: y[r·ldy + i·L + j] = Σ_p w[p·12 + r]·x_i[off[p] + j] for r &lt; 12, i &lt; 2 vectors, j &lt; L
+    /// lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void Tile<T>(T* w, T* x, int* off, int taps, T* y, nint ldy) where T : unmanaged
+    private static void Tile<T>(T* w, T* x0, T* x1, int* off, int taps, T* y, nint ldy) where T : unmanaged
     {
         int v = Vector512<T>.Count;
         Vector512<T> c0a = default, c0b = default, c1a = default, c1b = default, c2a = default, c2b = default;
@@ -540,9 +599,9 @@ internal static unsafe class ConvDirect
         Vector512<T> c9a = default, c9b = default, c10a = default, c10b = default, c11a = default, c11b = default;
         for (int p = 0; p < taps; p++)
         {
-            T* s = x + off[p];
-            var b0 = Vector512.Load(s);
-            var b1 = Vector512.Load(s + v);
+            nint o = off[p];
+            var b0 = Vector512.Load(x0 + o);
+            var b1 = Vector512.Load(x1 + o);
             var a = Vector512.Create(w[0]); c0a = Fma(a, b0, c0a); c0b = Fma(a, b1, c0b);
             a = Vector512.Create(w[1]); c1a = Fma(a, b0, c1a); c1b = Fma(a, b1, c1b);
             a = Vector512.Create(w[2]); c2a = Fma(a, b0, c2a); c2b = Fma(a, b1, c2b);
@@ -572,11 +631,12 @@ internal static unsafe class ConvDirect
     }
 
     /// <summary>
-    /// The middle forward tile: y[r·ldy + j] = Σ_p w[p·8 + r]·x[off[p] + j] for r &lt; 8, j &lt; 3 vectors.
+    /// The middle forward tile: y[r·ldy + i·L + j] = Σ_p w[p·8 + r]·x_i[off[p] + j] for r &lt; 8, i &lt; 3 vectors (as
+    /// <see cref="Tile{T}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void MiddleTile<T>(T* w, T* x, int* off, int taps, T* y, nint ldy) where T : unmanaged
+    private static void MiddleTile<T>(T* w, T* x0, T* x1, T* x2, int* off, int taps, T* y, nint ldy) where T : unmanaged
     {
         int v = Vector512<T>.Count;
         Vector512<T> c0a = default, c0b = default, c0c = default, c1a = default, c1b = default, c1c = default;
@@ -585,10 +645,10 @@ internal static unsafe class ConvDirect
         Vector512<T> c6a = default, c6b = default, c6c = default, c7a = default, c7b = default, c7c = default;
         for (int p = 0; p < taps; p++)
         {
-            T* s = x + off[p];
-            var b0 = Vector512.Load(s);
-            var b1 = Vector512.Load(s + v);
-            var b2 = Vector512.Load(s + 2 * v);
+            nint o = off[p];
+            var b0 = Vector512.Load(x0 + o);
+            var b1 = Vector512.Load(x1 + o);
+            var b2 = Vector512.Load(x2 + o);
             var a = Vector512.Create(w[0]); c0a = Fma(a, b0, c0a); c0b = Fma(a, b1, c0b); c0c = Fma(a, b2, c0c);
             a = Vector512.Create(w[1]); c1a = Fma(a, b0, c1a); c1b = Fma(a, b1, c1b); c1c = Fma(a, b2, c1c);
             a = Vector512.Create(w[2]); c2a = Fma(a, b0, c2a); c2b = Fma(a, b1, c2b); c2c = Fma(a, b2, c2c);
@@ -610,11 +670,12 @@ internal static unsafe class ConvDirect
     }
 
     /// <summary>
-    /// The narrow forward tile: y[r·ldy + j] = Σ_p w[p·6 + r]·x[off[p] + j] for r &lt; 6, j &lt; 4 vectors.
+    /// The narrow forward tile: y[r·ldy + i·L + j] = Σ_p w[p·6 + r]·x_i[off[p] + j] for r &lt; 6, i &lt; 4 vectors (as
+    /// <see cref="Tile{T}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void NarrowTile<T>(T* w, T* x, int* off, int taps, T* y, nint ldy) where T : unmanaged
+    private static void NarrowTile<T>(T* w, T* x0, T* x1, T* x2, T* x3, int* off, int taps, T* y, nint ldy) where T : unmanaged
     {
         int v = Vector512<T>.Count;
         Vector512<T> c0a = default, c0b = default, c0c = default, c0d = default, c1a = default, c1b = default, c1c = default, c1d = default;
@@ -622,11 +683,11 @@ internal static unsafe class ConvDirect
         Vector512<T> c4a = default, c4b = default, c4c = default, c4d = default, c5a = default, c5b = default, c5c = default, c5d = default;
         for (int p = 0; p < taps; p++)
         {
-            T* s = x + off[p];
-            var b0 = Vector512.Load(s);
-            var b1 = Vector512.Load(s + v);
-            var b2 = Vector512.Load(s + 2 * v);
-            var b3 = Vector512.Load(s + 3 * v);
+            nint o = off[p];
+            var b0 = Vector512.Load(x0 + o);
+            var b1 = Vector512.Load(x1 + o);
+            var b2 = Vector512.Load(x2 + o);
+            var b3 = Vector512.Load(x3 + o);
             var a = Vector512.Create(w[0]); c0a = Fma(a, b0, c0a); c0b = Fma(a, b1, c0b); c0c = Fma(a, b2, c0c); c0d = Fma(a, b3, c0d);
             a = Vector512.Create(w[1]); c1a = Fma(a, b0, c1a); c1b = Fma(a, b1, c1b); c1c = Fma(a, b2, c1c); c1d = Fma(a, b3, c1d);
             a = Vector512.Create(w[2]); c2a = Fma(a, b0, c2a); c2b = Fma(a, b1, c2b); c2c = Fma(a, b2, c2c); c2d = Fma(a, b3, c2d);

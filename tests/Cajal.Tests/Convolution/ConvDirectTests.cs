@@ -64,6 +64,11 @@ public class ConvDirectTests
             (9, 2, 5, 6, 3, 3, 3, 1, 1, 1),        // 9 images: 8 weight runs, one with two images
             (2, 2, 3, 33, 4, 1, 3, 0, 1, 1),       // a row wider than one tile
             (1, 1, 17, 15, 2, 2, 2, 1, 1, 1),      // even kernel, bottom/right padding differs from top/left
+            // Output rows of whole vectors (8 doubles): tiles written in place, no garbage columns.
+            (2, 5, 6, 8, 12, 3, 3, 1, 1, 1),       // 6 vectors in 3 full 12×2 tiles; dx: a partial 6-row block
+            (1, 3, 5, 8, 13, 3, 3, 1, 1, 1),       // 13 rows: a full 8-row block and a partial one; a partial last tile
+            (2, 4, 7, 16, 16, 3, 3, 2, 2, 2),      // groups 2, dilation 2: 14 vectors, 4 tiles of 3 and a tail
+            (1, 40, 3, 8, 6, 3, 3, 1, 1, 1),       // 3 vectors: only a partial tile
         };
         foreach (var s in shapes)
             foreach (var algorithm in new[] { "direct", "im2col" })
@@ -131,6 +136,56 @@ public class ConvDirectTests
         var im2col = With(ConvAlgorithm.Im2Col, () => ForwardBackward(x0, w0, up));
         // sums of 189 products of size ~1 per image, 3 images
         AssertClose(D(im2col.Dw), D(direct.Dw), 5e-4, "dw");
+    }
+
+    [Fact]
+    public void Float32_in_place_rows_are_within_round_off_of_im2col()
+    {
+        if (!ConvDirect.IsSupported<float>()) return;
+        var rng = new Generator(14);
+        var x0 = Tensor.RandN([3, 20, 7, 16], rng);   // rows of 16 floats: one vector each, written in place
+        var w0 = Tensor.RandN([24, 20, 3, 3], rng);
+        var up = Tensor.RandN([3, 24, 7, 16], rng);
+        var direct = With(ConvAlgorithm.Direct, () => ForwardBackward(x0, w0, up));
+        var im2col = With(ConvAlgorithm.Im2Col, () => ForwardBackward(x0, w0, up));
+        // sums of 180 (forward) and 216 (dx) products of size ~1
+        AssertClose(D(im2col.Y), D(direct.Y), 1e-4, "out");
+        AssertClose(D(im2col.Dx), D(direct.Dx), 1e-4, "dx");
+    }
+
+    [Theory]
+    [InlineData(2, 24, 7, 16, 24)]   // two full 12-row blocks, 7 vectors: 3 full tiles and a tail
+    [InlineData(3, 6, 5, 32, 13)]    // an 8-row block and a partial one through the staging buffer
+    [InlineData(1, 5, 1, 16, 6)]     // one vector: only a tail
+    public void In_place_rows_give_the_bits_of_the_padded_width(int n, int c, int h, int w, int cout)
+    {
+        if (!ConvDirect.IsSupported<float>()) return;
+        var rng = new Generator((ulong)(n + c * 10 + h * 100 + w * 1000 + cout));
+        var x0 = Tensor.RandN([n, c, h, w], rng);
+        var w0 = Tensor.RandN([cout, c, 3, 3], rng);
+        var bias = Tensor.RandN([cout], rng);
+        var up = Tensor.RandN([n, cout, h, w], rng);
+        (float[] Y, float[] Dx) Pass()
+        {
+            var x = x0.Clone().Detach();
+            x.RequiresGrad = true;
+            var y = Functional.Conv2d(x, w0, bias, [1, 1], [1, 1], [1, 1], 1);
+            (y * up).Sum().Backward();
+            return (y.ToArray<float>(), x.Grad!.ToArray<float>());
+        }
+        var inPlace = With(ConvAlgorithm.Direct, Pass);
+        (float[] Y, float[] Dx) padded;
+        try
+        {
+            ConvDirect.PaddedWidthOnly = true;
+            padded = With(ConvAlgorithm.Direct, Pass);
+        }
+        finally
+        {
+            ConvDirect.PaddedWidthOnly = false;
+        }
+        Assert.Equal(padded.Y, inPlace.Y);
+        Assert.Equal(padded.Dx, inPlace.Dx);
     }
 
     [Fact]
