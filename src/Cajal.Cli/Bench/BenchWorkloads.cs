@@ -96,6 +96,8 @@ internal sealed class BenchWorkloads
             ["vector512_accelerated"] = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated,
             ["server_gc"] = System.Runtime.GCSettings.IsServerGC,
             ["gc_latency_mode"] = System.Runtime.GCSettings.LatencyMode.ToString(),
+            // The GC settings in effect (the CLI's runtimeconfig or DOTNET_GC* variables): they move the timings.
+            ["gc_settings"] = GcSettings(),
             ["tiered_pgo"] = Environment.GetEnvironmentVariable("DOTNET_TieredPGO") ?? "default",
         }, null));
 
@@ -158,6 +160,14 @@ internal sealed class BenchWorkloads
         Log.WriteLine($"[cajal] {workload}: skipped, Fashion-MNIST not found (install dataset-fashion-mnist or set FASHION_MNIST_DIR).");
         Emit(Record(workload, _threads, new(), null, new() { ["skipped"] = _dataError ?? "Fashion-MNIST not found" }));
         return false;
+    }
+
+    /// <summary>The GC's effective generation-0 budget cap, large-object threshold and RetainVM, as the runtime reports them.</summary>
+    private static string GcSettings()
+    {
+        var all = GC.GetConfigurationVariables();
+        string Value(string key) => all.TryGetValue(key, out var v) ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? "" : "?";
+        return $"GCGen0MaxBudget={Value("GCGen0MaxBudget")} LOHThreshold={Value("LOHThreshold")} RetainVM={Value("RetainVM")}";
     }
 
     // ------------------------------------------------------------------ W1
