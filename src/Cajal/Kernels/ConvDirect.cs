@@ -515,7 +515,7 @@ internal static unsafe class ConvDirect
             {
                 if (tailStart < outPlane)
                     Copy.Short(new ReadOnlySpan<T>(tail + (nint)r * tileLength, outPlane - tailStart), plane[tailStart..]);
-                if (bias is not null) System.Numerics.Tensors.TensorPrimitives.Add(plane, bias[biasIndex + r], plane);
+                if (bias is not null) Copy.ShortAdd(plane, bias[biasIndex + r], plane);
                 continue;
             }
             T* s = staged + (nint)r * ld;
@@ -525,7 +525,7 @@ internal static unsafe class ConvDirect
                 var row = new ReadOnlySpan<T>(s + (nint)oh * stride, rowLength);
                 var to = plane.Slice(oh * rowLength, rowLength);
                 if (bias is null) Copy.Short(row, to);
-                else System.Numerics.Tensors.TensorPrimitives.Add(row, bias[biasIndex + r], to);
+                else Copy.ShortAdd(row, bias[biasIndex + r], to);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -34,6 +35,40 @@ internal static class Copy
             return;
         }
         for (int i = 0; i < n; i++) Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i);
+    }
+
+    /// <summary>
+    /// dst[i] = src[i] + value for i &lt; n, as <see cref="Short{T}"/>: the convolution's rows with their bias. The last
+    /// vector, read before anything is stored, overlaps the one before and writes the same sums again. Source and
+    /// destination must not overlap, except as the same span. <c>TensorPrimitives.Add</c> gives the same bits, but its set-up per call was 5% of a LeNet
+    /// training profile at rows of 10 and 28 floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ShortAdd<T>(ReadOnlySpan<T> src, T value, Span<T> dst) where T : unmanaged, INumber<T>
+    {
+        int n = src.Length;
+        if ((uint)n > (uint)dst.Length) throw new ArgumentException("Copy.ShortAdd: the destination is shorter than the source.");
+        ref T s = ref MemoryMarshal.GetReference(src);
+        ref T d = ref MemoryMarshal.GetReference(dst);
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && n >= Vector512<T>.Count)
+        {
+            int width = Vector512<T>.Count, i = 0;
+            var v = Vector512.Create(value);
+            var last = Vector512.LoadUnsafe(ref s, (nuint)(n - width)) + v;   // read before any store: src may be dst
+            for (; i <= n - width; i += width) (Vector512.LoadUnsafe(ref s, (nuint)i) + v).StoreUnsafe(ref d, (nuint)i);
+            last.StoreUnsafe(ref d, (nuint)(n - width));
+            return;
+        }
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && n >= Vector256<T>.Count)
+        {
+            int width = Vector256<T>.Count, i = 0;
+            var v = Vector256.Create(value);
+            var last = Vector256.LoadUnsafe(ref s, (nuint)(n - width)) + v;   // read before any store: src may be dst
+            for (; i <= n - width; i += width) (Vector256.LoadUnsafe(ref s, (nuint)i) + v).StoreUnsafe(ref d, (nuint)i);
+            last.StoreUnsafe(ref d, (nuint)(n - width));
+            return;
+        }
+        for (int i = 0; i < n; i++) Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i) + value;
     }
 
     /// <summary>dst[view] = src[view] for two views of the same shape (dims).</summary>

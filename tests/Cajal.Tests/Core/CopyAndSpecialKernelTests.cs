@@ -31,6 +31,36 @@ public class CopyAndSpecialKernelTests
     }
 
     [Fact]
+    public void ShortAdd_adds_at_every_length_and_offset_in_place_or_not_and_touches_nothing_else()
+    {
+        static void Run<T>(Func<int, T> value, T add) where T : unmanaged, System.Numerics.INumber<T>
+        {
+            for (int n = 0; n <= MaxLength; n++)
+            {
+                for (int srcOffset = 0; srcOffset < 3; srcOffset++)
+                    for (int dstOffset = 0; dstOffset < 3; dstOffset++)
+                    {
+                        var src = Enumerable.Range(0, n + srcOffset + 2).Select(value).ToArray();
+                        var dst = Enumerable.Range(0, n + dstOffset + 2).Select(i => value(-1 - i)).ToArray();
+                        var expected = (T[])dst.Clone();
+                        for (int i = 0; i < n; i++) expected[dstOffset + i] = src[srcOffset + i] + add;   // the reference
+                        Copy.ShortAdd<T>(src.AsSpan(srcOffset, n), add, dst.AsSpan(dstOffset, n));
+                        Assert.True(expected.AsSpan().SequenceEqual(dst), $"{typeof(T).Name} n {n} offsets {srcOffset}/{dstOffset}");
+                    }
+                // in place: the overlapping last vector must read the sources before the earlier vectors overwrite them
+                var same = Enumerable.Range(0, n + 2).Select(value).ToArray();
+                var inPlace = (T[])same.Clone();
+                for (int i = 0; i < n; i++) same[1 + i] += add;
+                Copy.ShortAdd<T>(inPlace.AsSpan(1, n), add, inPlace.AsSpan(1, n));
+                Assert.True(same.AsSpan().SequenceEqual(inPlace), $"{typeof(T).Name} n {n} in place");
+            }
+        }
+        Run(i => (float)i * 0.37f + 0.5f, 0.1f);
+        Run(i => (double)i * 0.37 - 0.25, 0.1);
+        Assert.Throws<ArgumentException>(() => Copy.ShortAdd<float>(new float[5], 1f, new float[4]));
+    }
+
+    [Fact]
     public void Transposed_matrices_are_copied_like_the_reference_at_every_block_edge()
     {
         static void Run<T>(Func<int, T> value) where T : unmanaged, IEquatable<T>
