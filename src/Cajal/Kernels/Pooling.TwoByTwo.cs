@@ -67,8 +67,9 @@ internal static partial class Pooling
     /// <summary>
     /// One output row of <see cref="MaxForwardTwoByTwo{T}"/> in float, eight windows at a time: the same comparisons as the
     /// scalar loop (a later element wins if larger or NaN), lane by lane; an empty <paramref name="indices"/> skips them. A row of at least eight windows ends with
-    /// eight that overlap the previous ones (they are recomputed to the same values). Returns the windows done; the
-    /// caller finishes the rest (rows narrower than eight windows) with the scalar loop.
+    /// eight that overlap the previous ones (they are recomputed to the same values); rows of 4 to 7 windows go four at a
+    /// time (<see cref="MaxRowTwoByTwoNarrow"/>). Returns the windows done; the caller finishes the rest (rows narrower
+    /// than four windows) with the scalar loop.
     /// </summary>
     private static int MaxRowTwoByTwo(ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, Span<float> values, Span<long> indices, int row, int w)
     {
@@ -80,7 +81,7 @@ internal static partial class Pooling
         var right = Vector256.Create(w);
         var diagonal = Vector256.Create(w + 1);
         int length = values.Length;
-        if (length < 8) return 0;
+        if (length < 8) return MaxRowTwoByTwoNarrow(top, bottom, values, indices, row, w);
         for (int ow = 0; ow < length; ow += 8)
         {
             if (ow + 8 > length) ow = length - 8;   // the overlapping last group
@@ -110,6 +111,49 @@ internal static partial class Pooling
             var (low, high) = Vector256.Widen(index);
             low.CopyTo(indices.Slice(ow, 4));
             high.CopyTo(indices.Slice(ow + 4, 4));
+        }
+        return length;
+    }
+
+    /// <summary>
+    /// <see cref="MaxRowTwoByTwo"/> for rows of 4 to 7 windows (LeNet's second pooling has 5), four at a time in 128-bit
+    /// vectors, the last four overlapping; 0 (the scalar loop) for fewer than 4.
+    /// </summary>
+    private static int MaxRowTwoByTwoNarrow(ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, Span<float> values, Span<long> indices, int row, int w)
+    {
+        int length = values.Length;
+        if (length < 4 || !Vector128.IsHardwareAccelerated) return 0;
+        var split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        var lanes = Vector128.Create(0, 2, 4, 6);
+        var one = Vector128.Create(1);
+        var right = Vector128.Create(w);
+        var diagonal = Vector128.Create(w + 1);
+        for (int ow = 0; ow < length; ow += 4)
+        {
+            if (ow + 4 > length) ow = length - 4;   // the overlapping last group
+            int at = 2 * ow;
+            var t = Vector256.Shuffle(Vector256.Create(top.Slice(at, 8)), split);
+            var u = Vector256.Shuffle(Vector256.Create(bottom.Slice(at, 8)), split);
+            Vector128<float> a = t.GetLower(), b = t.GetUpper(), c = u.GetLower(), d = u.GetUpper();
+
+            var max = a;
+            var offset = Vector128<int>.Zero;
+            var wins = Vector128.GreaterThan(b, max) | ~Vector128.Equals(b, b);   // larger, or NaN
+            max = Vector128.ConditionalSelect(wins, b, max);
+            offset = Vector128.ConditionalSelect(wins.AsInt32(), one, offset);
+            wins = Vector128.GreaterThan(c, max) | ~Vector128.Equals(c, c);
+            max = Vector128.ConditionalSelect(wins, c, max);
+            offset = Vector128.ConditionalSelect(wins.AsInt32(), right, offset);
+            wins = Vector128.GreaterThan(d, max) | ~Vector128.Equals(d, d);
+            max = Vector128.ConditionalSelect(wins, d, max);
+            offset = Vector128.ConditionalSelect(wins.AsInt32(), diagonal, offset);
+
+            max.CopyTo(values.Slice(ow, 4));
+            if (indices.IsEmpty) continue;
+            var index = Vector128.Create(row + at) + lanes + offset;
+            var (low, high) = Vector128.Widen(index);
+            low.CopyTo(indices.Slice(ow, 2));
+            high.CopyTo(indices.Slice(ow + 2, 2));
         }
         return length;
     }

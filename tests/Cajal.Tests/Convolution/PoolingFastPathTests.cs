@@ -12,6 +12,8 @@ public class PoolingFastPathTests
         var data = new TheoryData<int, int>();
         foreach (int h in new[] { 1, 2, 3, 7, 8 })
             foreach (int w in new[] { 1, 2, 3, 7, 8 }) data.Add(h, w);
+        foreach (int w in new[] { 9, 10, 11, 12, 14 })   // rows of 4 to 7 windows: the 4-wide vector path (LeNet's 10)
+            foreach (int h in new[] { 2, 5 }) data.Add(h, w);
         foreach (int w in new[] { 15, 16, 17, 28, 31, 32, 33, 48, 57 })   // rows with 8 or more windows: the vector path and its tail
             foreach (int h in new[] { 2, 5 }) data.Add(h, w);
         return data;
