@@ -12,15 +12,22 @@ namespace Cajal;
 public static class Autograd
 {
     [ThreadStatic] private static int t_disabledDepth;
+    private static ThreadSettingCount s_disabledThreads;   // while 0, no thread has recording off
 
     /// <summary>Whether operations on this thread record the graph for backward.</summary>
-    public static bool IsEnabled => t_disabledDepth == 0;
+    public static bool IsEnabled => !s_disabledThreads.AnySet || t_disabledDepth == 0;
 
     /// <summary>Turns recording off on this thread until the returned scope is disposed.</summary>
     public static IDisposable NoGrad()
     {
-        t_disabledDepth++;
+        SetDepth(t_disabledDepth + 1);
         return new Scope();
+    }
+
+    private static void SetDepth(int depth)
+    {
+        s_disabledThreads.Changed(t_disabledDepth != 0, depth != 0);
+        t_disabledDepth = depth;
     }
 
     private sealed class Scope : IDisposable
@@ -31,7 +38,7 @@ public static class Autograd
         {
             if (_disposed) return;
             _disposed = true;
-            t_disabledDepth--;
+            SetDepth(t_disabledDepth - 1);
         }
     }
 
@@ -86,9 +93,9 @@ public static class Autograd
     private sealed class Scratch
     {
         public readonly List<Node> Order = [];
-        public readonly HashSet<Node> Visited = new(ReferenceEqualityComparer.Instance);
+        public readonly HashSet<Node> Visited = new(Node.Comparer.Instance);
         public readonly Stack<(Node Node, int Next)> Stack = new();
-        public readonly Dictionary<Node, Tensor> Pending = new(ReferenceEqualityComparer.Instance);
+        public readonly Dictionary<Node, Tensor> Pending = new(Node.Comparer.Instance);
 
         public void Clear()
         {

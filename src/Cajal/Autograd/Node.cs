@@ -9,6 +9,7 @@ internal sealed class Node
 {
     internal Node(string name, Tensor[] inputs, Tensor output, Func<Tensor, Tensor?[]> backward)
     {
+        _hash = s_nextHash++;   // a benign race: two nodes may share a hash, which only costs a probe
         Name = name;
         Inputs = inputs;
         BackwardFn = backward;
@@ -24,6 +25,23 @@ internal sealed class Node
             _vMore = new int[n - 3];
             for (int i = 3; i < n; i++) _vMore[i - 3] = inputs[i].VersionValue;
         }
+    }
+
+    private static int s_nextHash;
+    private readonly int _hash;
+
+    /// <summary>
+    /// Identity comparison for the backward engine's sets, hashing by a number given at construction: the runtime's
+    /// identity hash (ReferenceEqualityComparer) makes one up on first use through thread-local state, a call to
+    /// <c>__tls_get_addr</c> per node on Linux.
+    /// </summary>
+    internal sealed class Comparer : IEqualityComparer<Node>
+    {
+        public static readonly Comparer Instance = new();
+
+        public bool Equals(Node? x, Node? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(Node node) => node._hash;
     }
 
     /// <summary>The output, and the storage versions of the inputs and the output when the op ran.</summary>

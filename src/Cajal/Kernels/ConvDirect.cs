@@ -534,8 +534,18 @@ internal static unsafe class ConvDirect
     /// Forces the forward tiles onto the padded width even where output rows are whole vectors, on this thread: tests
     /// compare the two layouts bit for bit, and tuning measures one against the other.
     /// </summary>
-    [field: ThreadStatic]
-    internal static bool PaddedWidthOnly { get; set; }
+    internal static bool PaddedWidthOnly
+    {
+        get => s_paddedWidthOnly.AnySet && t_paddedWidthOnly;
+        set
+        {
+            s_paddedWidthOnly.Changed(t_paddedWidthOnly, value);
+            t_paddedWidthOnly = value;
+        }
+    }
+
+    [ThreadStatic] private static bool t_paddedWidthOnly;
+    private static ThreadSettingCount s_paddedWidthOnly;
 
     /// <summary>off(c, ki, kj) = c·Hp·Wp + ki·dH·Wp + kj·dW for the channels of one group, in tap order.</summary>
     private static int[] TapOffsets(Frame f, int channels)

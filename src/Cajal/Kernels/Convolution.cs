@@ -23,19 +23,24 @@ namespace Cajal.Kernels;
 internal static class Convolution
 {
     [ThreadStatic] private static ConvAlgorithm t_forcedAlgorithm;
+    private static ThreadSettingCount s_forcing;
 
     /// <summary>Forces an algorithm on the calling thread (tests run both on one machine); Auto restores the choice.</summary>
     internal static ConvAlgorithm ForcedAlgorithm
     {
-        get => t_forcedAlgorithm;
-        set => t_forcedAlgorithm = value;
+        get => s_forcing.AnySet ? t_forcedAlgorithm : ConvAlgorithm.Auto;
+        set
+        {
+            s_forcing.Changed(t_forcedAlgorithm != ConvAlgorithm.Auto, value != ConvAlgorithm.Auto);
+            t_forcedAlgorithm = value;
+        }
     }
 
     /// <summary>The algorithm the three passes use for geometry g and element type T on this machine.</summary>
     internal static ConvAlgorithm Choose<T>(ConvGeometry g)
     {
         bool direct = g.StrideH == 1 && g.StrideW == 1 && ConvDirect.IsSupported<T>();
-        var forced = t_forcedAlgorithm;
+        var forced = ForcedAlgorithm;
         if (forced == ConvAlgorithm.Direct && !direct)
             throw new PlatformNotSupportedException($"Direct convolution needs stride 1 and float or double with AVX-512 (stride {g.StrideH}×{g.StrideW}, {typeof(T).Name}).");
         if (forced != ConvAlgorithm.Auto) return forced;

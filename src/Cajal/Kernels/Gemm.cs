@@ -36,12 +36,17 @@ internal static partial class Gemm
     private const long ParallelWork = 1L << 20;
 
     [ThreadStatic] private static GemmPath t_forcedPath;
+    private static ThreadSettingCount s_forcing;
 
     /// <summary>Forces a path on the calling thread (tests run every kernel on one machine); Auto restores the choice.</summary>
     internal static GemmPath ForcedPath
     {
-        get => t_forcedPath;
-        set => t_forcedPath = value;
+        get => s_forcing.AnySet ? t_forcedPath : GemmPath.Auto;
+        set
+        {
+            s_forcing.Changed(t_forcedPath != GemmPath.Auto, value != GemmPath.Auto);
+            t_forcedPath = value;
+        }
     }
 
     /// <summary>
@@ -81,7 +86,7 @@ internal static partial class Gemm
     internal static GemmPath ChoosePath<T>(int m, int n, int k)
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double)) return GemmPath.Portable;
-        var forced = t_forcedPath;
+        var forced = ForcedPath;
         if (forced != GemmPath.Auto)
         {
             if ((forced == GemmPath.Avx512 && !GemmAvx512.IsSupported) || (forced == GemmPath.Avx2 && !GemmAvx2.IsSupported))

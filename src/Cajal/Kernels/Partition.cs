@@ -14,8 +14,9 @@ internal static class Partition
     /// </summary>
     public static void For(int count, long totalWork, Action<int, int> body)
     {
-        int threads = Math.Min(Parallelism.Available, count);
-        if (threads <= 1 || totalWork < MinParallelWork)
+        // The work first: Available reads a thread-static field, a call on Linux, and most loops are small.
+        int threads = totalWork < MinParallelWork ? 1 : Math.Min(Parallelism.Available, count);
+        if (threads <= 1)
         {
             if (count > 0) body(0, count);
             return;

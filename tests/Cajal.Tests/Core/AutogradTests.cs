@@ -53,6 +53,43 @@ public class AutogradTests
     }
 
     [Fact]
+    public void NoGrad_on_one_thread_does_not_stop_recording_on_another()
+    {
+        // IsEnabled skips the thread-local depth while no thread is in a NoGrad scope (ThreadSettingCount); each
+        // thread must still see only its own scopes.
+        using var inside = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        bool innerDisabled = false;
+        var other = new Thread(() =>
+        {
+            using (Autograd.NoGrad())
+            {
+                innerDisabled = !Autograd.IsEnabled;
+                inside.Set();
+                release.Wait();
+            }
+        });
+        other.Start();
+        inside.Wait();
+        try
+        {
+            Assert.True(innerDisabled);
+            Assert.True(Autograd.IsEnabled);
+            var w = Tensor.FromArray(new double[] { 1, 2 }, 2);
+            w.RequiresGrad = true;
+            Assert.True((w * w).RequiresGrad);   // still recorded here
+            using (Autograd.NoGrad()) Assert.False(Autograd.IsEnabled);
+            Assert.True(Autograd.IsEnabled);
+        }
+        finally
+        {
+            release.Set();
+            other.Join();
+        }
+        Assert.True(Autograd.IsEnabled);
+    }
+
+    [Fact]
     public void Disposing_a_NoGrad_scope_twice_does_not_unbalance_it()
     {
         var outer = Autograd.NoGrad();

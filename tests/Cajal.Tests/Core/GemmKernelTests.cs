@@ -34,6 +34,23 @@ public class GemmKernelTests
         finally { Gemm.ForcedPath = saved; }
     }
 
+    [Fact]
+    public void A_forced_path_is_seen_only_by_the_thread_that_forced_it()
+    {
+        // ForcedPath skips its thread-static field while no thread forces a path (ThreadSettingCount).
+        GemmPath seenElsewhere = GemmPath.Portable, seenHere = GemmPath.Auto;
+        WithPath(GemmPath.Portable, () =>
+        {
+            seenHere = Gemm.ForcedPath;
+            var other = new Thread(() => seenElsewhere = Gemm.ForcedPath);
+            other.Start();
+            other.Join();
+        });
+        Assert.Equal(GemmPath.Portable, seenHere);
+        Assert.Equal(GemmPath.Auto, seenElsewhere);
+        Assert.Equal(GemmPath.Auto, Gemm.ForcedPath);
+    }
+
     /// <summary>Runs one product of stored operands and compares it with the triple loop.</summary>
     private static void CheckOne<T>(Generator rng, int m, int n, int k, bool transA, bool transB, bool accumulate, double rtol,
         int aOffset = 0, int bOffset = 0, int cOffset = 0, int ldcPad = 0)
