@@ -53,6 +53,7 @@ internal static partial class Gemm
     {
         int threads = ThreadsFor(m, n, k);
         int nr = Tile<T>(path).Columns;
+        bool rowsA = path == GemmPath.Avx512 && aColStride == 1 && !PackAlways;   // read here: bands run on workers
         int panels = (n + nr - 1) / nr;
         if (threads > 1 && n >= m && panels >= 2 * threads && (long)m * n * k >= ColumnSplitWork)
         {
@@ -64,12 +65,12 @@ internal static partial class Gemm
             {
                 int j0 = (int)((long)panels * t / threads) * nr, j1 = Math.Min(n, (int)((long)panels * (t + 1) / threads) * nr);
                 new PackedJob<T>(path, m, j1 - j0, k, a, aOffset, aRowStride, aColStride, b, bOffset + j0 * bColStride, bRowStride, bColStride,
-                    c, cOffset + j0, ldc, accumulate, threads: 1).Run();
+                    c, cOffset + j0, ldc, accumulate, threads: 1, rowsA).Run();
             });
             return;
         }
         var job = new PackedJob<T>(path, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
-            c, cOffset, ldc, accumulate, threads);
+            c, cOffset, ldc, accumulate, threads, rowsA);
         job.Run();
     }
 
@@ -90,6 +91,23 @@ internal static partial class Gemm
     /// </remarks>
     internal static long ColumnSplitWork = ParallelWork;
 
+    /// <summary>
+    /// Packs every A panel even where the AVX-512 kernel could read a row-major A in place (KernelRowsA), on this
+    /// thread: tests compare the two bit for bit, and tuning measures one against the other.
+    /// </summary>
+    internal static bool PackAlways
+    {
+        get => s_packAlways.AnySet && t_packAlways;
+        set
+        {
+            s_packAlways.Changed(t_packAlways, value);
+            t_packAlways = value;
+        }
+    }
+
+    [ThreadStatic] private static bool t_packAlways;
+    private static ThreadSettingCount s_packAlways;
+
     /// <summary>One packed product: the operands, the blocking and the current B block, shared by the tasks.</summary>
     private sealed unsafe class PackedJob<T> where T : unmanaged, INumber<T>
     {
@@ -97,6 +115,7 @@ internal static partial class Gemm
         private readonly int _m, _n, _k, _aOffset, _aRowStride, _aColStride, _bOffset, _bRowStride, _bColStride, _cOffset, _ldc;
         private readonly bool _accumulate;
         private readonly delegate*<T*, T*, int, T*, nint, bool, void> _kernel;
+        private readonly bool _rowsA;   // whole A panels read in place (GemmAvx512.KernelRowsA), not packed
         private readonly int _mr, _nr, _kc, _threads, _rowPanels, _mBlocks;
         private readonly Action<int> _packBChunk, _runTask;
 
@@ -107,13 +126,14 @@ internal static partial class Gemm
         public PackedJob(GemmPath path, int m, int n, int k,
             T[] a, int aOffset, int aRowStride, int aColStride,
             T[] b, int bOffset, int bRowStride, int bColStride,
-            T[] c, int cOffset, int ldc, bool accumulate, int threads)
+            T[] c, int cOffset, int ldc, bool accumulate, int threads, bool rowsA)
         {
             (_a, _aOffset, _aRowStride, _aColStride) = (a, aOffset, aRowStride, aColStride);
             (_b, _bOffset, _bRowStride, _bColStride) = (b, bOffset, bRowStride, bColStride);
             (_c, _cOffset, _ldc, _accumulate) = (c, cOffset, ldc, accumulate);
             (_m, _n, _k, _threads, _kc) = (m, n, k, threads, DepthBlock<T>());
             _kernel = path == GemmPath.Avx512 ? &GemmAvx512.Kernel<T> : &GemmAvx2.Kernel<T>;
+            _rowsA = rowsA;
             (_mr, _nr) = Tile<T>(path);
             // Row blocks of at most MCMax rows; with several threads at least 4 per thread when m allows, so the
             // dynamic scheduler can even out a core that another process slows down. Blocks are whole MR panels,
@@ -207,6 +227,7 @@ internal static partial class Gemm
                         for (int r = 0; r < rowPanels; r++)
                         {
                             int row = i0 + r * mr;
+                            if (_rowsA && row + mr <= i0 + mcb) continue;   // read in place by KernelRowsA
                             // A's row panel is B's column panel with the roles of the strides swapped.
                             PackPanel(pa + _aOffset + (nint)row * _aRowStride + (nint)pc * _aColStride,
                                 _aColStride, _aRowStride, kcb, Math.Min(mr, i0 + mcb - row), mr, pap + (nint)r * kcb * mr);
@@ -223,13 +244,17 @@ internal static partial class Gemm
                                 int i = i0 + r * mr, rows = Math.Min(mr, i0 + mcb - i);
                                 T* cp = pcm + _cOffset + (nint)i * _ldc + j;
                                 if (r + 1 < rowPanels) PrefetchTile(cp + mr * _ldc, _ldc, Math.Min(mr, i0 + mcb - i - mr), cols);
+                                bool inPlace = _rowsA && rows == mr;
+                                T* ar = inPlace ? pa + _aOffset + (nint)i * _aRowStride + pc : null;
                                 if (rows == mr && cols == nr)
                                 {
-                                    _kernel(ap, bp, kcb, cp, _ldc, overwrite);
+                                    if (inPlace) GemmAvx512.KernelRowsA(ar, _aRowStride, bp, kcb, cp, _ldc, overwrite);
+                                    else _kernel(ap, bp, kcb, cp, _ldc, overwrite);
                                     continue;
                                 }
                                 // Partial tile: the same kernel into a buffer, then only the valid part into C.
-                                _kernel(ap, bp, kcb, tile, nr, true);
+                                if (inPlace) GemmAvx512.KernelRowsA(ar, _aRowStride, bp, kcb, tile, nr, true);
+                                else _kernel(ap, bp, kcb, tile, nr, true);
                                 for (int ii = 0; ii < rows; ii++)
                                 {
                                     T* cRow = cp + (nint)ii * _ldc, tRow = tile + ii * nr;

@@ -75,6 +75,62 @@ internal static unsafe class GemmAvx512
         Store(c + 11 * ldc, c11a, c11b, overwrite);
     }
 
+    /// <summary>
+    /// <see cref="Kernel{T}"/> reading A in place: row r of the 12 at a + r·lda, contiguous along the depth (a row-major
+    /// A, as a Linear layer's input), so A needs no packing. The same FMAs in the same order: the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    public static void KernelRowsA<T>(T* a, nint lda, T* b, int kc, T* c, nint ldc, bool overwrite) where T : unmanaged
+    {
+        Vector512<T> c0a = default, c0b = default;
+        Vector512<T> c1a = default, c1b = default;
+        Vector512<T> c2a = default, c2b = default;
+        Vector512<T> c3a = default, c3b = default;
+        Vector512<T> c4a = default, c4b = default;
+        Vector512<T> c5a = default, c5b = default;
+        Vector512<T> c6a = default, c6b = default;
+        Vector512<T> c7a = default, c7b = default;
+        Vector512<T> c8a = default, c8b = default;
+        Vector512<T> c9a = default, c9b = default;
+        Vector512<T> c10a = default, c10b = default;
+        Vector512<T> c11a = default, c11b = default;
+        // Four row pointers, each with the next two rows at +lda and +2·lda: twelve addresses from six registers.
+        T* r0 = a, r3 = a + 3 * lda, r6 = a + 6 * lda, r9 = a + 9 * lda;
+        nint lda2 = 2 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + Vector512<T>.Count);
+            var a0 = Vector512.Create(r0[0]); c0a = MulAdd(a0, b0, c0a); c0b = MulAdd(a0, b1, c0b);
+            var a1 = Vector512.Create(r0[lda]); c1a = MulAdd(a1, b0, c1a); c1b = MulAdd(a1, b1, c1b);
+            var a2 = Vector512.Create(r0[lda2]); c2a = MulAdd(a2, b0, c2a); c2b = MulAdd(a2, b1, c2b);
+            var a3 = Vector512.Create(r3[0]); c3a = MulAdd(a3, b0, c3a); c3b = MulAdd(a3, b1, c3b);
+            var a4 = Vector512.Create(r3[lda]); c4a = MulAdd(a4, b0, c4a); c4b = MulAdd(a4, b1, c4b);
+            var a5 = Vector512.Create(r3[lda2]); c5a = MulAdd(a5, b0, c5a); c5b = MulAdd(a5, b1, c5b);
+            var a6 = Vector512.Create(r6[0]); c6a = MulAdd(a6, b0, c6a); c6b = MulAdd(a6, b1, c6b);
+            var a7 = Vector512.Create(r6[lda]); c7a = MulAdd(a7, b0, c7a); c7b = MulAdd(a7, b1, c7b);
+            var a8 = Vector512.Create(r6[lda2]); c8a = MulAdd(a8, b0, c8a); c8b = MulAdd(a8, b1, c8b);
+            var a9 = Vector512.Create(r9[0]); c9a = MulAdd(a9, b0, c9a); c9b = MulAdd(a9, b1, c9b);
+            var a10 = Vector512.Create(r9[lda]); c10a = MulAdd(a10, b0, c10a); c10b = MulAdd(a10, b1, c10b);
+            var a11 = Vector512.Create(r9[lda2]); c11a = MulAdd(a11, b0, c11a); c11b = MulAdd(a11, b1, c11b);
+            r0++; r3++; r6++; r9++;
+            b += 2 * Vector512<T>.Count;
+        }
+        Store(c + 0 * ldc, c0a, c0b, overwrite);
+        Store(c + 1 * ldc, c1a, c1b, overwrite);
+        Store(c + 2 * ldc, c2a, c2b, overwrite);
+        Store(c + 3 * ldc, c3a, c3b, overwrite);
+        Store(c + 4 * ldc, c4a, c4b, overwrite);
+        Store(c + 5 * ldc, c5a, c5b, overwrite);
+        Store(c + 6 * ldc, c6a, c6b, overwrite);
+        Store(c + 7 * ldc, c7a, c7b, overwrite);
+        Store(c + 8 * ldc, c8a, c8b, overwrite);
+        Store(c + 9 * ldc, c9a, c9b, overwrite);
+        Store(c + 10 * ldc, c10a, c10b, overwrite);
+        Store(c + 11 * ldc, c11a, c11b, overwrite);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<T> MulAdd<T>(Vector512<T> x, Vector512<T> y, Vector512<T> acc) where T : unmanaged
     {

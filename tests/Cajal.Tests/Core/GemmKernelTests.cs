@@ -245,6 +245,62 @@ public class GemmKernelTests
     }
 
     [Fact]
+    public void A_row_major_A_read_in_place_gives_the_bits_of_the_packed_A()
+    {
+        // The AVX-512 path reads whole 12-row panels of a row-major A where they lie (KernelRowsA) and packs only a
+        // partial last panel; PackAlways packs them all. Same FMAs in the same order: the same bits, for float and
+        // double, in both threading schemes, with offsets, a row stride longer than k, partial tiles and accumulate.
+        if (!GemmAvx512.IsSupported) return;
+        var rng = new Generator(137);
+        int savedThreads = Parallelism.MaxThreads;
+        long savedWork = Gemm.ColumnSplitWork;
+        try
+        {
+            foreach (var (m, n, k) in new[] { (12, 32, 1), (25, 70, 300), (64, 256, 784), (100, 33, 513), (1000, 128, 256), (11, 40, 7) })
+                foreach (int lda in new[] { k, k + 5 })
+                    foreach (var (threads, work) in new[] { (1, long.MaxValue), (2, long.MaxValue), (2, 0L) })
+                    {
+                        Parallelism.MaxThreads = threads;
+                        Gemm.ColumnSplitWork = work;
+                        Compare<float>(m, n, k, lda);
+                        Compare<double>(m, n, k, lda);
+                    }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = savedThreads;
+            Gemm.ColumnSplitWork = savedWork;
+        }
+
+        void Compare<T>(int m, int n, int k, int lda) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var a = ElementwiseKernelTests.Data<T>(rng, 3 + m * lda, withSpecials: false);
+            var b = ElementwiseKernelTests.Data<T>(rng, 1 + k * n, withSpecials: false);
+            int ldc = n + 2;
+            var c0 = ElementwiseKernelTests.Data<T>(rng, 4 + m * ldc, withSpecials: false);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                T[] Run(bool packAlways)
+                {
+                    var c = (T[])c0.Clone();
+                    try
+                    {
+                        Gemm.PackAlways = packAlways;
+                        WithPath(GemmPath.Avx512, () => Gemm.Multiply(m, n, k, a, 3, lda, 1, b, 1, n, 1, c, 4, ldc, accumulate));
+                    }
+                    finally
+                    {
+                        Gemm.PackAlways = false;
+                    }
+                    return c;
+                }
+                Assert.True(Run(true).AsSpan().SequenceEqual(Run(false)),
+                    $"{typeof(T).Name} m={m} n={n} k={k} lda={lda} threads={Parallelism.MaxThreads} accumulate={accumulate}");
+            }
+        }
+    }
+
+    [Fact]
     public void Column_bands_per_thread_give_the_bits_of_the_shared_B_scheme_and_match_the_triple_loop()
     {
         // Products at least as wide as tall and large enough are split into one band of C's columns per thread.
