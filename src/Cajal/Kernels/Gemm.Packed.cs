@@ -53,7 +53,8 @@ internal static partial class Gemm
     {
         int threads = ThreadsFor(m, n, k);
         int nr = Tile<T>(path).Columns;
-        bool rowsA = path == GemmPath.Avx512 && aColStride == 1 && !PackAlways;   // read here: bands run on workers
+        // Read here, not in the job: column bands run on the workers, where a test's PackAlways is not set.
+        bool rowsA = path == GemmPath.Avx512 && aColStride == 1 && !PackAlways && RowsInDistinctSets(aRowStride, Unsafe.SizeOf<T>());
         int panels = (n + nr - 1) / nr;
         if (threads > 1 && n >= m && panels >= 2 * threads && (long)m * n * k >= ColumnSplitWork)
         {
@@ -103,6 +104,25 @@ internal static partial class Gemm
             s_packAlways.Changed(t_packAlways, value);
             t_packAlways = value;
         }
+    }
+
+    /// <summary>
+    /// Whether 12 rows <paramref name="stride"/> elements apart start in 12 different sets of a 64-set L1 of 64-byte
+    /// lines, so that a register tile's rows read in place do not evict one another. A stride of a multiple of 1 KB
+    /// puts them on 4 sets or fewer: in process, 512³, 1024³ and 2048³ ran 20–25% slower in place than packed, while a
+    /// Linear layer's 784-wide input ran MLP inference 11–22% faster in place.
+    /// </summary>
+    internal static bool RowsInDistinctSets(int stride, int elementSize)
+    {
+        long bytes = (long)stride * elementSize;
+        ulong seen = 0;
+        for (int r = 0; r < GemmAvx512.Rows; r++)
+        {
+            int set = (int)(r * bytes / 64 % 64);
+            if ((seen & (1UL << set)) != 0) return false;
+            seen |= 1UL << set;
+        }
+        return true;
     }
 
     [ThreadStatic] private static bool t_packAlways;

@@ -244,6 +244,19 @@ public class GemmKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(784, 4, true)]     // MLP's input rows: 49 lines apart, 12 different sets
+    [InlineData(1000, 4, true)]
+    [InlineData(300, 4, true)]
+    [InlineData(256, 4, false)]    // 1 KB apart: 4 sets
+    [InlineData(512, 4, false)]
+    [InlineData(1024, 4, false)]   // 4 KB apart: all on one set
+    [InlineData(2048, 4, false)]
+    [InlineData(7, 4, false)]      // rows inside the same few lines
+    [InlineData(392, 8, true)]     // doubles: the same bytes as 784 floats
+    public void A_is_read_in_place_only_where_its_rows_fall_in_different_cache_sets(int stride, int elementSize, bool expected) =>
+        Assert.Equal(expected, Gemm.RowsInDistinctSets(stride, elementSize));
+
     [Fact]
     public void A_row_major_A_read_in_place_gives_the_bits_of_the_packed_A()
     {
