@@ -7,26 +7,33 @@ public class CopyAndSpecialKernelTests
 {
     private static readonly int MaxLength = ElementwiseKernelTests.MaxLength;
 
+    /// <summary>
+    /// Runs <paramref name="run"/>(src, dst) for every length up to MaxLength and source and destination offsets 0–2,
+    /// and requires dst to hold <paramref name="reference"/> of each source element, one by one, and nothing else to change.
+    /// </summary>
+    private static void EveryLengthAndOffset<T>(Func<int, T> value, Func<T, T> reference, SpanAction<T> run) where T : unmanaged, IEquatable<T>
+    {
+        for (int n = 0; n <= MaxLength; n++)
+            for (int srcOffset = 0; srcOffset < 3; srcOffset++)
+                for (int dstOffset = 0; dstOffset < 3; dstOffset++)
+                {
+                    var src = Enumerable.Range(0, n + srcOffset + 2).Select(value).ToArray();
+                    var dst = Enumerable.Range(0, n + dstOffset + 2).Select(i => value(-1 - i)).ToArray();
+                    var expected = (T[])dst.Clone();
+                    for (int i = 0; i < n; i++) expected[dstOffset + i] = reference(src[srcOffset + i]);
+                    run(src.AsSpan(srcOffset, n), dst.AsSpan(dstOffset, n));
+                    Assert.True(expected.AsSpan().SequenceEqual(dst), $"{typeof(T).Name} n {n} offsets {srcOffset}/{dstOffset}");
+                }
+    }
+
+    private delegate void SpanAction<T>(ReadOnlySpan<T> src, Span<T> dst);
+
     [Fact]
     public void Short_copies_every_length_and_offset_and_touches_nothing_else()
     {
-        static void Run<T>(Func<int, T> value) where T : unmanaged, IEquatable<T>
-        {
-            for (int n = 0; n <= MaxLength; n++)
-                for (int srcOffset = 0; srcOffset < 3; srcOffset++)
-                    for (int dstOffset = 0; dstOffset < 3; dstOffset++)
-                    {
-                        var src = Enumerable.Range(0, n + srcOffset + 2).Select(value).ToArray();
-                        var dst = Enumerable.Range(0, n + dstOffset + 2).Select(i => value(-1 - i)).ToArray();
-                        var expected = (T[])dst.Clone();
-                        for (int i = 0; i < n; i++) expected[dstOffset + i] = src[srcOffset + i];   // the reference: one by one
-                        Copy.Short<T>(src.AsSpan(srcOffset, n), dst.AsSpan(dstOffset, n));
-                        Assert.True(expected.AsSpan().SequenceEqual(dst), $"{typeof(T).Name} n {n} offsets {srcOffset}/{dstOffset}");
-                    }
-        }
-        Run(i => (float)i + 0.5f);
-        Run(i => (double)i - 0.25);
-        Run(i => (long)i * 3);
+        EveryLengthAndOffset(i => (float)i + 0.5f, x => x, (src, dst) => Copy.Short(src, dst));
+        EveryLengthAndOffset(i => (double)i - 0.25, x => x, (src, dst) => Copy.Short(src, dst));
+        EveryLengthAndOffset(i => (long)i * 3, x => x, (src, dst) => Copy.Short(src, dst));
         Assert.Throws<ArgumentException>(() => Copy.Short<float>(new float[5], new float[4]));
     }
 
@@ -35,18 +42,9 @@ public class CopyAndSpecialKernelTests
     {
         static void Run<T>(Func<int, T> value, T add) where T : unmanaged, System.Numerics.INumber<T>
         {
+            EveryLengthAndOffset(value, x => x + add, (src, dst) => Copy.ShortAdd(src, add, dst));
             for (int n = 0; n <= MaxLength; n++)
             {
-                for (int srcOffset = 0; srcOffset < 3; srcOffset++)
-                    for (int dstOffset = 0; dstOffset < 3; dstOffset++)
-                    {
-                        var src = Enumerable.Range(0, n + srcOffset + 2).Select(value).ToArray();
-                        var dst = Enumerable.Range(0, n + dstOffset + 2).Select(i => value(-1 - i)).ToArray();
-                        var expected = (T[])dst.Clone();
-                        for (int i = 0; i < n; i++) expected[dstOffset + i] = src[srcOffset + i] + add;   // the reference
-                        Copy.ShortAdd<T>(src.AsSpan(srcOffset, n), add, dst.AsSpan(dstOffset, n));
-                        Assert.True(expected.AsSpan().SequenceEqual(dst), $"{typeof(T).Name} n {n} offsets {srcOffset}/{dstOffset}");
-                    }
                 // in place: the overlapping last vector must read the sources before the earlier vectors overwrite them
                 var same = Enumerable.Range(0, n + 2).Select(value).ToArray();
                 var inPlace = (T[])same.Clone();
