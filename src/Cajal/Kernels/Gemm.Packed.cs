@@ -15,7 +15,8 @@ namespace Cajal.Kernels;
 ///     pack B[kg.., jc..] as kc × NR panels                      (in parallel over panels)
 ///     tasks over (mc row blocks) × (column splits)              (WorkerPool.Run, dynamic)
 ///       pc over the group in blocks of kc (256 float, 128 double)
-///         pack A[ic.., pc..] as MR × kc panels                  (mc × kc ≤ 264 × 256 float: 264 KB, in L2)
+///         pack A[ic.., pc..] as MR × kc panels                  (mc × kc ≤ 264 × 256 float: 264 KB, in L2;
+///                                                                 a row-major A is read in place, see below)
 ///         jr over NR panels:   B micro-panel kc × NR             (32 KB float, 16 KB double: in L1)
 ///           ir over MR panels: A micro-panel MR × kc             (12 KB: streams from L2)
 ///             prefetch the next C tile into L2
@@ -33,6 +34,9 @@ namespace Cajal.Kernels;
 /// parts of C and never split k, so each element of C sees the same operations whatever the thread count.
 /// Buffers: packed B and A live in per-thread arrays on the pinned object heap, kept between calls (so a
 /// training step does not churn the large-object heap) and 64-byte aligned (so no vector load splits a cache line).</para>
+/// <para>A in place (stop 11): on the AVX-512 path a row-major A (a Linear layer's input) is not packed; whole MR-row
+/// panels are broadcast from where they lie (<see cref="GemmAvx512.KernelRowsA{T}"/>), unless the row stride would put
+/// the 12 rows on fewer than 12 L1 sets (<see cref="RowsInDistinctSets"/>). Same operations, same bits.</para>
 /// </remarks>
 internal static partial class Gemm
 {

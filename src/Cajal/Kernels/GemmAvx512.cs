@@ -10,6 +10,7 @@ namespace Cajal.Kernels;
 /// Each step p broadcasts the 12 values of the packed A micro-panel and FMAs them with the two vectors of the
 /// packed B micro-panel: 24 independent FMA chains, more than the 8 that a 4-cycle FMA latency at two zmm FMAs
 /// per cycle needs, with 24 + 2 + 1 of the 32 vector registers in use (the JIT emits no spills).
+/// <see cref="KernelRowsA{T}"/> is the same kernel reading A's 12 rows in place instead of a packed micro-panel.
 /// </remarks>
 internal static unsafe class GemmAvx512
 {
