@@ -61,4 +61,15 @@ public class ConvolutionBenchmarks
     {
         if (ConvDirect.IsSupported<float>()) Passes(ConvAlgorithm.Direct);
     }
+
+    /// <summary>The direct kernels kept on the padded width even where output rows are whole vectors (W5's 32): the
+    /// layout before stop 11, against which <see cref="Direct"/> writes such rows in place.</summary>
+    [Benchmark]
+    public void DirectPaddedWidth()
+    {
+        if (!ConvDirect.IsSupported<float>()) return;
+        ConvDirect.PaddedWidthOnly = true;   // thread-static, like ForcedAlgorithm
+        try { Passes(ConvAlgorithm.Direct); }
+        finally { ConvDirect.PaddedWidthOnly = false; }
+    }
 }
