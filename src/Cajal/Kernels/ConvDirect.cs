@@ -465,17 +465,17 @@ internal static unsafe class ConvDirect
                                 int r0 = b * blockRows, valid = Math.Min(blockRows, rows - r0);
                                 T* outRows = pDst + ((nint)n * outChannels + grp * rows + r0) * outPlane;
                                 // Full blocks of in-place rows go straight to the output, except a partial last tile,
-                                // which is summed in the staging buffer (its row length is ld ≥ outPlane).
+                                // which is summed at the start of the block's staging area (rows of one tile).
                                 bool direct = inPlace && valid == blockRows;
-                                T* yb = direct ? outRows : pStaging + (nint)b * blockRows * ld;
+                                T* staged = pStaging + (nint)b * blockRows * ld;
+                                T* yb = direct ? outRows : staged;
                                 nint ldy = direct ? outPlane : ld;
                                 int fullTiles = direct ? vectorCount / vectors : tiles;
-                                T* tail = pStaging + (nint)b * blockRows * ld;
                                 T* wb = pPacked + (nint)(grp * blocks + b) * taps * blockRows;
                                 for (int t = 0; t < tiles; t++)
                                 {
                                     int* rv = pReads + t * vectors;
-                                    T* y = t < fullTiles ? yb + t * tile : tail;
+                                    T* y = t < fullTiles ? yb + t * tile : staged;
                                     nint ly = t < fullTiles ? ldy : tile;
                                     if (blockRows == Rows)
                                         Tile(wb, xg + rv[0], xg + rv[1], pOff, taps, y, ly);
@@ -484,7 +484,7 @@ internal static unsafe class ConvDirect
                                     else
                                         NarrowTile(wb, xg + rv[0], xg + rv[1], xg + rv[2], xg + rv[3], pOff, taps, y, ly);
                                 }
-                                CopyOut(f, inPlace, direct, valid, yb, ld, tail, tile, fullTiles * tile, outRows, outPlane,
+                                CopyOut(f, inPlace, direct, valid, staged, direct ? tile : ld, fullTiles * tile, outRows, outPlane,
                                     bias, biasOffset + grp * rows + r0);
                             }
                         }
@@ -500,12 +500,12 @@ internal static unsafe class ConvDirect
 
     /// <summary>
     /// Moves one block's sums into its <paramref name="valid"/> output planes at <paramref name="outRows"/>, adding the
-    /// bias (one rounding, after the whole sum). Direct blocks are in place already but for the partial last tile, kept
-    /// in <paramref name="tail"/> (rows of <paramref name="tileLength"/>) from position <paramref name="tailStart"/>;
-    /// other blocks are rows of <paramref name="ld"/> in <paramref name="staged"/>, compact or on the padded width.
+    /// bias (one rounding, after the whole sum). <paramref name="staged"/> holds rows of <paramref name="ld"/>: for a
+    /// direct block, already in place, only its partial last tile (output positions from <paramref name="tailStart"/>);
+    /// for the others, all of each row, compact or on the padded width.
     /// </summary>
-    private static void CopyOut<T>(Frame f, bool inPlace, bool direct, int valid, T* staged, int ld, T* tail, int tileLength,
-        int tailStart, T* outRows, int outPlane, T[]? bias, int biasIndex)
+    private static void CopyOut<T>(Frame f, bool inPlace, bool direct, int valid, T* staged, int ld, int tailStart,
+        T* outRows, int outPlane, T[]? bias, int biasIndex)
         where T : unmanaged, INumber<T>
     {
         for (int r = 0; r < valid; r++)
@@ -514,7 +514,7 @@ internal static unsafe class ConvDirect
             if (direct)
             {
                 if (tailStart < outPlane)
-                    Copy.Short(new ReadOnlySpan<T>(tail + (nint)r * tileLength, outPlane - tailStart), plane[tailStart..]);
+                    Copy.Short(new ReadOnlySpan<T>(staged + (nint)r * ld, outPlane - tailStart), plane[tailStart..]);
                 if (bias is not null) Copy.ShortAdd(plane, bias[biasIndex + r], plane);
                 continue;
             }
