@@ -36,7 +36,9 @@ namespace Cajal.Kernels;
 /// training step does not churn the large-object heap) and 64-byte aligned (so no vector load splits a cache line).</para>
 /// <para>A in place (stop 11): on the AVX-512 path a row-major A (a Linear layer's input) is not packed; whole MR-row
 /// panels are broadcast from where they lie (<see cref="GemmAvx512.KernelRowsA{T}"/>), unless the row stride would put
-/// the 12 rows on fewer than 12 L1 sets (<see cref="RowsInDistinctSets"/>). Same operations, same bits.</para>
+/// the 12 rows on too few L1 sets for the number of column panels (<see cref="ReadsAInPlace"/>). Same operations, same bits.</para>
+/// <para>Epilogue (stop 12): a bias and a ReLU (<see cref="GemmEpilogue{T}"/>) are applied to each tile of C right after its
+/// last kc block, by the thread that computed it, while the tile is in L1.</para>
 /// </remarks>
 internal static partial class Gemm
 {
@@ -52,14 +54,14 @@ internal static partial class Gemm
         GemmPath path, int m, int n, int k,
         T[] a, int aOffset, int aRowStride, int aColStride,
         T[] b, int bOffset, int bRowStride, int bColStride,
-        T[] c, int cOffset, int ldc, bool accumulate)
+        T[] c, int cOffset, int ldc, bool accumulate, GemmEpilogue<T> epilogue)
         where T : unmanaged, INumber<T>
     {
         int threads = ThreadsFor(m, n, k);
         int nr = Tile<T>(path).Columns;
-        // Read here, not in the job: column bands run on the workers, where a test's PackAlways is not set.
-        bool rowsA = path == GemmPath.Avx512 && aColStride == 1 && !PackAlways && RowsInDistinctSets(aRowStride, Unsafe.SizeOf<T>());
         int panels = (n + nr - 1) / nr;
+        // Read here, not in the job: column bands run on the workers, where a test's PackAlways is not set.
+        bool rowsA = path == GemmPath.Avx512 && aColStride == 1 && !PackAlways && ReadsAInPlace(aRowStride, Unsafe.SizeOf<T>(), panels);
         if (threads > 1 && n >= m && panels >= 2 * threads && (long)m * n * k >= ColumnSplitWork)
         {
             // A product at least as wide as it is tall: each thread computes its own band of C's columns, a whole
@@ -70,12 +72,12 @@ internal static partial class Gemm
             {
                 int j0 = (int)((long)panels * t / threads) * nr, j1 = Math.Min(n, (int)((long)panels * (t + 1) / threads) * nr);
                 new PackedJob<T>(path, m, j1 - j0, k, a, aOffset, aRowStride, aColStride, b, bOffset + j0 * bColStride, bRowStride, bColStride,
-                    c, cOffset + j0, ldc, accumulate, threads: 1, rowsA).Run();
+                    c, cOffset + j0, ldc, accumulate, threads: 1, rowsA, epilogue.From(0, j0)).Run();
             });
             return;
         }
         var job = new PackedJob<T>(path, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
-            c, cOffset, ldc, accumulate, threads, rowsA);
+            c, cOffset, ldc, accumulate, threads, rowsA, epilogue);
         job.Run();
     }
 
@@ -111,22 +113,40 @@ internal static partial class Gemm
     }
 
     /// <summary>
-    /// Whether 12 rows <paramref name="stride"/> elements apart start in 12 different sets of a 64-set L1 of 64-byte
-    /// lines, so that a register tile's rows read in place do not evict one another. A stride of a multiple of 1 KB
-    /// puts them on 4 sets or fewer: in process, 512³, 1024³ and 2048³ ran 20–25% slower in place than packed, while a
-    /// Linear layer's 784-wide input ran MLP inference 11–22% faster in place.
+    /// Whether the AVX-512 kernel reads a row-major A with this row stride in place rather than packing it, for a
+    /// product of <paramref name="panels"/> NR-wide column panels (each A panel is read once per column panel).
     /// </summary>
-    internal static bool RowsInDistinctSets(int stride, int elementSize)
+    /// <remarks>
+    /// <para>In place where the 12 rows of a register tile start on 12 different L1 sets (<see cref="RowsPerL1Set"/> = 1),
+    /// as a Linear layer's 784-wide input: MLP inference ran 11–22% faster than with A packed. Where they crowd 2 or 3
+    /// to a set (rows 512 B or 1 KB apart, as the MLP's hidden layers), only for at most <see cref="InPlacePanels"/>
+    /// column panels: packing costs a pass over A whatever n is, while the crowded rows cost a little on every panel.
+    /// Stop 12, in process, alternating with the old rule (packed unless 1 per set), median of per-pair ratios:
+    /// 1000×10×128 1.26–1.33, 1000×128×256 1.03–1.08, 64×128×256 1.04–1.11, 256³ 1.04; 768³ 0.98–0.99 and 1280³
+    /// 0.97–0.98 (24 and 40 panels) are why the panel limit exists. With 4 or more rows to a set (rows a multiple of
+    /// 2 KB apart, as 512³ … 2048³) the rows evict one another and in place ran 20–25% slower: always packed.</para>
+    /// </remarks>
+    internal static bool ReadsAInPlace(int stride, int elementSize, int panels)
+    {
+        int crowd = RowsPerL1Set(stride, elementSize);
+        return crowd == 1 || (crowd <= 3 && panels <= InPlacePanels);
+    }
+
+    /// <summary>Column panels up to which A is read in place although 2 or 3 of a tile's rows share an L1 set.</summary>
+    internal const int InPlacePanels = 8;
+
+    /// <summary>
+    /// The most of a register tile's 12 rows, <paramref name="stride"/> elements apart, whose first bytes fall on one set
+    /// of a 64-set L1 of 64-byte lines (48 KB, 12-way on the machines measured).
+    /// </summary>
+    internal static int RowsPerL1Set(int stride, int elementSize)
     {
         long bytes = (long)stride * elementSize;
-        ulong seen = 0;
+        Span<int> rows = stackalloc int[64];
+        int most = 0;
         for (int r = 0; r < GemmAvx512.Rows; r++)
-        {
-            int set = (int)(r * bytes / 64 % 64);
-            if ((seen & (1UL << set)) != 0) return false;
-            seen |= 1UL << set;
-        }
-        return true;
+            most = Math.Max(most, ++rows[(int)(r * bytes / 64 % 64)]);
+        return most;
     }
 
     [ThreadStatic] private static bool t_packAlways;
@@ -140,6 +160,7 @@ internal static partial class Gemm
         private readonly bool _accumulate;
         private readonly delegate*<T*, T*, int, T*, nint, bool, void> _kernel;
         private readonly bool _rowsA;   // whole A panels read in place (GemmAvx512.KernelRowsA), not packed
+        private readonly GemmEpilogue<T> _epilogue;
         private readonly int _mr, _nr, _kc, _threads, _rowPanels, _mBlocks;
         private readonly Action<int> _packBChunk, _runTask;
 
@@ -150,7 +171,7 @@ internal static partial class Gemm
         public PackedJob(GemmPath path, int m, int n, int k,
             T[] a, int aOffset, int aRowStride, int aColStride,
             T[] b, int bOffset, int bRowStride, int bColStride,
-            T[] c, int cOffset, int ldc, bool accumulate, int threads, bool rowsA)
+            T[] c, int cOffset, int ldc, bool accumulate, int threads, bool rowsA, GemmEpilogue<T> epilogue)
         {
             (_a, _aOffset, _aRowStride, _aColStride) = (a, aOffset, aRowStride, aColStride);
             (_b, _bOffset, _bRowStride, _bColStride) = (b, bOffset, bRowStride, bColStride);
@@ -158,6 +179,7 @@ internal static partial class Gemm
             (_m, _n, _k, _threads, _kc) = (m, n, k, threads, DepthBlock<T>());
             _kernel = path == GemmPath.Avx512 ? &GemmAvx512.Kernel<T> : &GemmAvx2.Kernel<T>;
             _rowsA = rowsA;
+            _epilogue = epilogue;
             (_mr, _nr) = Tile<T>(path);
             // Row blocks of at most MCMax rows; with several threads at least 4 per thread when m allows, so the
             // dynamic scheduler can even out a core that another process slows down. Blocks are whole MR panels,
@@ -257,6 +279,7 @@ internal static partial class Gemm
                                 _aColStride, _aRowStride, kcb, Math.Min(mr, i0 + mcb - row), mr, pap + (nint)r * kcb * mr);
                         }
                         bool overwrite = pc == 0 && !_accumulate;
+                        bool last = pc + kcb == _k && !_epilogue.IsEmpty;   // the tiles' last product term: then the epilogue
                         T* bBlock = pbp + (nint)(pc - _kg) * _panels * nr;
                         for (int q = q0; q < q1; q++)
                         {
@@ -274,6 +297,7 @@ internal static partial class Gemm
                                 {
                                     if (inPlace) GemmAvx512.KernelRowsA(ar, _aRowStride, bp, kcb, cp, _ldc, overwrite);
                                     else _kernel(ap, bp, kcb, cp, _ldc, overwrite);
+                                    if (last) _epilogue.Apply(cp, _ldc, i, j, mr, nr);
                                     continue;
                                 }
                                 // Partial tile: the same kernel into a buffer, then only the valid part into C.
@@ -285,6 +309,7 @@ internal static partial class Gemm
                                     for (int jj = 0; jj < cols; jj++)
                                         cRow[jj] = overwrite ? tRow[jj] : cRow[jj] + tRow[jj];
                                 }
+                                if (last) _epilogue.Apply(cp, _ldc, i, j, rows, cols);
                             }
                         }
                     }

@@ -52,13 +52,14 @@ internal static partial class Gemm
     /// <summary>
     /// C[i, j] (+)= Σ_p A[i, p]·B[p, j] for i &lt; m, j &lt; n, p &lt; k, where
     /// A[i, p] = a[aOffset + i·aRowStride + p·aColStride], B[p, j] = b[bOffset + p·bRowStride + j·bColStride],
-    /// C[i, j] = c[cOffset + i·ldc + j]. accumulate: C += A·B; otherwise C = A·B.
+    /// C[i, j] = c[cOffset + i·ldc + j]. accumulate: C += A·B; otherwise C = A·B. Then the epilogue, if any (bias, ReLU),
+    /// on every element of C.
     /// </summary>
     public static void Multiply<T>(
         int m, int n, int k,
         T[] a, int aOffset, int aRowStride, int aColStride,
         T[] b, int bOffset, int bRowStride, int bColStride,
-        T[] c, int cOffset, int ldc, bool accumulate)
+        T[] c, int cOffset, int ldc, bool accumulate, GemmEpilogue<T> epilogue = default)
         where T : unmanaged, INumber<T>
     {
         if (m == 0 || n == 0) return;
@@ -66,20 +67,31 @@ internal static partial class Gemm
         {
             if (!accumulate)
                 for (int i = 0; i < m; i++) c.AsSpan(cOffset + i * ldc, n).Clear();
+            ApplyToAll(epilogue, c, cOffset, ldc, m, n);
             return;
         }
         switch (ChoosePath<T>(m, n, k))
         {
             case GemmPath.Avx512:
-                Packed(GemmPath.Avx512, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, c, cOffset, ldc, accumulate);
+                Packed(GemmPath.Avx512, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, c, cOffset, ldc, accumulate, epilogue);
                 break;
             case GemmPath.Avx2:
-                Packed(GemmPath.Avx2, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, c, cOffset, ldc, accumulate);
+                Packed(GemmPath.Avx2, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, c, cOffset, ldc, accumulate, epilogue);
                 break;
             default:
                 Portable(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, c, cOffset, ldc, accumulate);
+                ApplyToAll(epilogue, c, cOffset, ldc, m, n);
                 break;
         }
+    }
+
+    /// <summary>The epilogue over the whole of C, as a pass of its own (the portable path and k = 0).</summary>
+    private static unsafe void ApplyToAll<T>(GemmEpilogue<T> epilogue, T[] c, int cOffset, int ldc, int m, int n)
+        where T : unmanaged, INumber<T>
+    {
+        if (epilogue.IsEmpty) return;
+        fixed (T* pc = c)
+            epilogue.Apply(pc + cOffset, ldc, 0, 0, m, n);
     }
 
     /// <summary>The path Multiply takes for T and this size on this CPU (honouring <see cref="ForcedPath"/>).</summary>

@@ -28,11 +28,22 @@ public sealed class Sequential : Module, IEnumerable<Module>
     }
 
     /// <inheritdoc/>
+    /// <remarks>A <see cref="Linear"/> followed by a <see cref="ReLU"/> runs as one op, the ReLU applied in the GEMM's
+    /// epilogue (<see cref="Functional.LinearRelu"/>): the same values and gradients, one pass over the output fewer.</remarks>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var module in _modules)
+        for (int i = 0; i < _modules.Count; i++)
         {
+            var module = _modules[i];
+            if (module is Linear linear && i + 1 < _modules.Count && _modules[i + 1] is ReLU relu)
+            {
+                x = linear.ForwardRelu(x);
+                SummaryTrace.Record(linear, x);   // ReLU keeps the shape: the Linear's row shows the same one
+                SummaryTrace.Record(relu, x);
+                i++;
+                continue;
+            }
             x = module.Forward(x);
             SummaryTrace.Record(module, x);
         }

@@ -33,6 +33,9 @@ public sealed class Linear : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);
 
+    /// <summary>ReLU(Forward(input)) as one op (<see cref="Functional.LinearRelu"/>): what <see cref="Sequential"/> runs for a Linear followed by a ReLU.</summary>
+    internal Tensor ForwardRelu(Tensor input) => Functional.LinearRelu(input, Weight, Bias);
+
     /// <inheritdoc/>
     protected override IEnumerable<(string Name, Tensor Value)> OwnParameters()
     {

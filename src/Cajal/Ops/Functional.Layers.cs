@@ -6,7 +6,14 @@ public static partial class Functional
 {
     /// <summary>y = x·Wᵀ + b.</summary>
     /// <remarks>Shape: input (*, in) (1-D allowed), weight (out, in), bias (out) → (*, out).</remarks>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) => Linear(input, weight, bias, relu: false);
+
+    /// <summary>ReLU(x·Wᵀ + b) as one op: the ReLU is applied to each tile of the product as the GEMM finishes it.</summary>
+    /// <remarks>The values and gradients of <c>Relu(Linear(input, weight, bias))</c>, bit for bit; one pass over the output
+    /// and one tensor fewer. Shapes as <see cref="Linear(Tensor, Tensor, Tensor?)"/>.</remarks>
+    internal static Tensor LinearRelu(Tensor input, Tensor weight, Tensor? bias = null) => Linear(input, weight, bias, relu: true);
+
+    private static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, bool relu)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
@@ -17,9 +24,10 @@ public static partial class Functional
             throw new ArgumentException($"Linear: bias {bias.Shape} does not match weight {weight.Shape}; expected ({weight.Size(0)}).");
         // One fused op for floating-point operands of one dtype; otherwise MatMul and add, which also report dtype mismatches.
         if (input.DType.IsFloatingPoint() && weight.DType == input.DType && (bias is null || bias.DType == input.DType))
-            return Tensor.LinearOp(input, weight, bias);
+            return Tensor.LinearOp(input, weight, bias, relu);
         var y = input.MatMul(weight.T);
-        return bias is null ? y : y + bias;
+        if (bias is not null) y += bias;
+        return relu ? y.Relu() : y;
     }
 
     /// <summary>Flattens dimensions <paramref name="startDim"/> through <paramref name="endDim"/> into one.</summary>

@@ -72,8 +72,11 @@ public sealed partial class Tensor
         });
     }
 
-    /// <summary>op(a)·op(b) into a new contiguous matrix, op = transpose where asked, read through the strides.</summary>
-    private static Tensor Product2D(Tensor a, bool transposeA, Tensor b, bool transposeB)
+    /// <summary>
+    /// op(a)·op(b) into a new contiguous matrix, op = transpose where asked, read through the strides; then, if given, a
+    /// contiguous bias (one per column) and ReLU as the GEMM's epilogue (floating point only).
+    /// </summary>
+    private static Tensor Product2D(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor? bias = null, bool relu = false)
     {
         int ar = transposeA ? 1 : 0, ac = 1 - ar, br = transposeB ? 1 : 0, bc = 1 - br;
         int m = a._dims[ar], k = a._dims[ac], n = b._dims[bc];
@@ -82,13 +85,16 @@ public sealed partial class Tensor
         {
             case DType.Float32:
                 Gemm.Multiply(m, n, k, a.Array<float>(), a.Offset, a.Stride(ar), a.Stride(ac),
-                    b.Array<float>(), b.Offset, b.Stride(br), b.Stride(bc), output.Array<float>(), 0, n, accumulate: false);
+                    b.Array<float>(), b.Offset, b.Stride(br), b.Stride(bc), output.Array<float>(), 0, n, accumulate: false,
+                    new GemmEpilogue<float>(bias?.Array<float>(), bias?.Offset ?? 0, relu: relu));
                 break;
             case DType.Float64:
                 Gemm.Multiply(m, n, k, a.Array<double>(), a.Offset, a.Stride(ar), a.Stride(ac),
-                    b.Array<double>(), b.Offset, b.Stride(br), b.Stride(bc), output.Array<double>(), 0, n, accumulate: false);
+                    b.Array<double>(), b.Offset, b.Stride(br), b.Stride(bc), output.Array<double>(), 0, n, accumulate: false,
+                    new GemmEpilogue<double>(bias?.Array<double>(), bias?.Offset ?? 0, relu: relu));
                 break;
             default:
+                if (bias is not null || relu) throw new NotSupportedException($"Product2D: a bias or ReLU epilogue is for floating point, not {a.DType}.");
                 Gemm.Multiply(m, n, k, a.Array<long>(), a.Offset, a.Stride(ar), a.Stride(ac),
                     b.Array<long>(), b.Offset, b.Stride(br), b.Stride(bc), output.Array<long>(), 0, n, accumulate: false);
                 break;

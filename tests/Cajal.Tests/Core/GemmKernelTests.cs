@@ -245,17 +245,29 @@ public class GemmKernelTests
     }
 
     [Theory]
-    [InlineData(784, 4, true)]     // MLP's input rows: 49 lines apart, 12 different sets
-    [InlineData(1000, 4, true)]
-    [InlineData(300, 4, true)]
-    [InlineData(256, 4, false)]    // 1 KB apart: 4 sets
-    [InlineData(512, 4, false)]
-    [InlineData(1024, 4, false)]   // 4 KB apart: all on one set
-    [InlineData(2048, 4, false)]
-    [InlineData(7, 4, false)]      // rows inside the same few lines
-    [InlineData(392, 8, true)]     // doubles: the same bytes as 784 floats
-    public void A_is_read_in_place_only_where_its_rows_fall_in_different_cache_sets(int stride, int elementSize, bool expected) =>
-        Assert.Equal(expected, Gemm.RowsInDistinctSets(stride, elementSize));
+    [InlineData(784, 4, 1)]     // MLP's input rows: 49 lines apart, 12 different sets
+    [InlineData(1000, 4, 1)]
+    [InlineData(300, 4, 1)]
+    [InlineData(392, 8, 1)]     // doubles: the same bytes as 784 floats
+    [InlineData(128, 4, 2)]     // 512 B apart: 8 sets
+    [InlineData(256, 4, 3)]     // 1 KB apart: 4 sets
+    [InlineData(7, 4, 3)]       // rows inside the same few lines
+    [InlineData(512, 4, 6)]
+    [InlineData(1024, 4, 12)]   // 4 KB apart: all on one set
+    [InlineData(2048, 4, 12)]
+    public void Rows_per_L1_set_counts_the_tile_rows_that_start_on_one_set(int stride, int elementSize, int expected) =>
+        Assert.Equal(expected, Gemm.RowsPerL1Set(stride, elementSize));
+
+    [Theory]
+    [InlineData(784, 4, 1000, true)]    // spread over 12 sets: in place for any width
+    [InlineData(128, 4, 1, true)]       // 2 to a set, one column panel (the MLP's last layer)
+    [InlineData(256, 4, 8, true)]       // 3 to a set, 8 panels (its second layer)
+    [InlineData(256, 4, 9, false)]      // ... but not for more panels
+    [InlineData(1280, 4, 40, false)]
+    [InlineData(512, 4, 1, false)]      // 6 to a set: always packed
+    [InlineData(2048, 4, 1, false)]
+    public void A_is_read_in_place_where_its_rows_spread_over_the_cache_sets_or_few_column_panels_read_it(int stride, int elementSize, int panels, bool expected) =>
+        Assert.Equal(expected, Gemm.ReadsAInPlace(stride, elementSize, panels));
 
     [Fact]
     public void A_row_major_A_read_in_place_gives_the_bits_of_the_packed_A()
@@ -269,7 +281,7 @@ public class GemmKernelTests
         long savedWork = Gemm.ColumnSplitWork;
         try
         {
-            foreach (var (m, n, k) in new[] { (12, 32, 1), (25, 70, 300), (64, 256, 784), (100, 33, 513), (1000, 128, 256), (11, 40, 7) })
+            foreach (var (m, n, k) in new[] { (12, 32, 1), (25, 70, 300), (64, 256, 784), (100, 33, 513), (1000, 128, 256), (1000, 10, 128), (11, 40, 7) })
                 foreach (int lda in new[] { k, k + 5 })
                     foreach (var (threads, work) in new[] { (1, long.MaxValue), (2, long.MaxValue), (2, 0L) })
                     {

@@ -91,6 +91,109 @@ public class LinearOpTests
         Assert.Equal(b.Grad!.ToArray<float>(), fb);
     }
 
+    private static bool SameBits(Tensor x, Tensor y) => x.DType == DType.Float32
+        ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.ToArray<float>().AsSpan()).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(y.ToArray<float>().AsSpan()))
+        : System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.ToArray<double>().AsSpan()).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(y.ToArray<double>().AsSpan()));
+
+    public static TheoryData<int[], int, bool, DType> ReluCases() => new()
+    {
+        // input shape, out features, bias, dtype
+        { [64, 784], 256, true, DType.Float32 },   // the MLP's first layer: A read in place, several kc blocks
+        { [1000, 128], 10, true, DType.Float32 },  // its last shape: one partial column panel
+        { [2, 3, 6], 5, true, DType.Float32 },     // lead dims
+        { [7], 4, false, DType.Float32 },
+        { [13, 33], 17, true, DType.Float64 },
+        { [0, 4], 3, true, DType.Float64 },
+        { [3, 0], 2, true, DType.Float32 },        // zero features: y = ReLU(b)
+    };
+
+    [Theory]
+    [MemberData(nameof(ReluCases))]
+    public void Linear_with_ReLU_as_one_op_gives_the_bits_of_Linear_then_ReLU_forward_and_backward(int[] shape, int outFeatures, bool withBias, DType dtype)
+    {
+        // The ReLU runs in the GEMM's epilogue and its mask in the fused backward: values and all three gradients must
+        // be those of the two recorded ops, bit for bit, including NaN inputs, zero pre-activations and negative biases.
+        var rng = new Generator((ulong)(shape.Sum() * 13 + outFeatures));
+        int inFeatures = shape[^1];
+        // Row 0 of x all zero (its pre-activations are the bias, one of them 0), a NaN in row 1.
+        var xs = Tensor.RandN(shape, rng, DType.Float64).ToArray<double>();
+        if (xs.Length >= 2 * inFeatures && inFeatures > 0)
+        {
+            Array.Clear(xs, 0, inFeatures);
+            xs[inFeatures] = double.NaN;
+        }
+        var x = Tensor.FromArray(xs, shape).To(dtype).Detach();
+        x.RequiresGrad = true;
+        var w = Tensor.RandN([outFeatures, inFeatures], rng, dtype, requiresGrad: true);
+        Tensor? b = null;
+        if (withBias)
+        {
+            var bs = Tensor.RandN([outFeatures], rng, DType.Float64).ToArray<double>();
+            bs[0] = 0;
+            b = Tensor.FromArray(bs, outFeatures).To(dtype).Detach();
+            b.RequiresGrad = true;
+        }
+        var up = Tensor.RandN([.. shape[..^1], outFeatures], rng, dtype);
+        (Tensor y, Tensor? gx, Tensor? gw, Tensor? gb) Run(bool fused)
+        {
+            x.Grad = null; w.Grad = null;
+            if (b is not null) b.Grad = null;
+            var y = fused ? Functional.LinearRelu(x, w, b) : Functional.Relu(Functional.Linear(x, w, b));
+            (y * up).Sum().Backward();
+            return (y, x.Grad, w.Grad, b?.Grad);
+        }
+        var f = Run(fused: true);
+        var s = Run(fused: false);
+        Assert.True(SameBits(s.y, f.y), "forward");
+        Assert.True(SameBits(s.gx!, f.gx!), "input gradient");
+        Assert.True(SameBits(s.gw!, f.gw!), "weight gradient");
+        if (b is not null) Assert.True(SameBits(s.gb!, f.gb!), "bias gradient");
+        Assert.Equal("Linear+ReLU", Functional.LinearRelu(x, w, b).GradFn!.Name);
+    }
+
+    [Fact]
+    public void Linear_with_ReLU_passes_finite_differences()
+    {
+        var rng = new Generator(8);
+        var x = Tensor.RandN([6, 5], rng, DType.Float64, requiresGrad: true);
+        var w = Tensor.RandN([4, 5], rng, DType.Float64, requiresGrad: true);
+        var b = Tensor.RandN([4], rng, DType.Float64, requiresGrad: true);
+        GradCheck.Assert(() => Functional.LinearRelu(x, w, b).Pow(2).Sum(), [x, w, b]);
+    }
+
+    [Fact]
+    public void Sequential_runs_Linear_then_ReLU_as_one_op_with_the_outputs_and_gradients_of_the_modules_one_by_one()
+    {
+        var model = Cajal.Models.Classifiers.Mlp(generator: new Generator(5));
+        var x = Tensor.RandN([32, 1, 28, 28], new Generator(6));
+        var target = Tensor.FromArray(Enumerable.Range(0, 32).Select(i => (long)(i % 10)).ToArray(), 32);
+        float[][] Grads(Func<Tensor> forward)
+        {
+            model.ZeroGrad();
+            Functional.CrossEntropy(forward(), target).Backward();
+            return [.. model.Parameters().Select(p => p.Grad!.ToArray<float>())];
+        }
+        Tensor OneByOne()
+        {
+            var h = x;
+            foreach (var module in model) h = module.Forward(h);
+            return h;
+        }
+        var fused = Grads(() => model.Forward(x));
+        var separate = Grads(OneByOne);
+        for (int i = 0; i < fused.Length; i++) Assert.Equal(separate[i], fused[i]);
+        Assert.True(SameBits(OneByOne(), model.Forward(x)));
+        var ops = new List<string>();
+        for (var node = model.Forward(x).GradFn; node is not null; node = node.Inputs.Select(t => t.GradFn).FirstOrDefault(n => n is not null))
+            ops.Add(node.Name);
+        Assert.Equal(2, ops.Count(o => o == "Linear+ReLU"));
+        Assert.Equal(1, ops.Count(o => o == "Linear"));
+        Assert.DoesNotContain(ops, o => o.Contains("Relu", StringComparison.OrdinalIgnoreCase) && o != "Linear+ReLU");
+        // The summary still shows every module, the ReLUs with the shape of the Linear before them.
+        string summary = model.Summary(1, 1, 28, 28);
+        Assert.Equal(2, summary.Split('\n').Count(l => l.Contains("ReLU", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void Mixed_dtypes_still_get_matmuls_error()
     {
