@@ -14,21 +14,21 @@ namespace Cajal.Kernels;
 ///   kg over k in groups of whole kc blocks, the group's packed B ≤ 1M elements (4 MB float; L3)
 ///     pack B[kg.., jc..] as kc × NR panels                      (in parallel over panels)
 ///     tasks over (mc row blocks) × (column splits)              (WorkerPool.Run, dynamic)
-///       pc over the group in blocks of kc (256 float, 128 double)
-///         pack A[ic.., pc..] as MR × kc panels                  (mc × kc ≤ 264 × 256 float: 264 KB, in L2;
+///       pc over the group in blocks of kc (k in equal blocks of ≤ 800 float, ≤ 400 double: DepthBlock)
+///         pack A[ic.., pc..] as MR × kc panels                  (mc × kc ≤ 264 × 800 float: 845 KB, in L2;
 ///                                                                 a row-major A is read in place, see below)
-///         jr over NR panels:   B micro-panel kc × NR             (32 KB float, 16 KB double: in L1)
-///           ir over MR panels: A micro-panel MR × kc             (12 KB: streams from L2)
+///         jr over NR panels:   B micro-panel kc × NR             (≤ 100 KB float, ≤ 50 KB double: streams from L2)
+///           ir over MR panels: A micro-panel MR × kc             (≤ 38 KB: streams from L2)
 ///             prefetch the next C tile into L2
 ///             micro-kernel: C[MR × NR] (+)= A-panel · B-panel
 /// </code>
-/// <para>Sizes: the B micro-panel is reused by every A micro-panel of the block, so it is sized for L1 with room
-/// for the A micro-panel streaming past; the packed A block (≤ 264 KB) is reused by every B micro-panel, so it
-/// is sized for L2. The machines this was tuned on report Intel Xeon family 6 model 207 (48 KB L1d, 2 MB L2 per
+/// <para>Sizes: the packed A block is reused by every B micro-panel, so it is sized for L2. The B micro-panel was
+/// first sized for L1 (kc = 256); deeper blocks, streaming it from L2, measured faster (stop 12, <see cref="DepthBlock{T}"/>). The machines this was tuned on report Intel Xeon family 6 model 207 (48 KB L1d, 2 MB L2 per
 /// core; the team's notes say Zen 4, 32 KB L1d / 1 MB L2, where the float B micro-panel would fill L1 and
 /// kc = 128 may do better). The C tile is loaded and stored once per kc block: 24 vectors against 24·kc FMAs.
 /// Measured on the shared (noisy) 2-core machine, in-process A/B at n = 1024, one thread: kc = 256 beat 128 and 192
-/// by about 5%, the C-tile prefetch gained about 5%, and NC = 512, 1024 and 4096 were within the noise at n = 2048.</para>
+/// by about 5% (stop 10; stop 12 found deeper blocks better still), the C-tile prefetch gained about 5%, and NC = 512,
+/// 1024 and 4096 were within the noise at n = 2048.</para>
 /// <para>Edges: panels are zero-padded to MR rows and NR columns; a partial tile is computed into a small
 /// stack buffer and only its valid part is added to C. Threads: the mc × (column split) tasks write disjoint
 /// parts of C and never split k, so each element of C sees the same operations whatever the thread count.
@@ -42,9 +42,30 @@ namespace Cajal.Kernels;
 /// </remarks>
 internal static partial class Gemm
 {
-    /// <summary>The depth block kc for T: 256 for float, 128 for double (a 32 KB / 16 KB B micro-panel).</summary>
-    /// <remarks>Fixed per type, never per thread count: it sets the order in which each element of C is summed.</remarks>
-    internal static int DepthBlock<T>() => typeof(T) == typeof(float) ? 256 : 128;
+    /// <summary>
+    /// The depth block kc for T and a product of depth k: k in equal blocks of at most <see cref="MaxDepthBlock{T}"/>,
+    /// rounded up to a multiple of 16 (the last block takes the rest).
+    /// </summary>
+    /// <remarks>
+    /// <para>A function of T and k only, never of the thread count or of m and n: it sets the order in which each element
+    /// of C is summed, so results stay the same on any number of threads.</para>
+    /// <para>Until stop 12 kc was 256 floats (128 doubles), sized so the B micro-panel (kc × NR, 32 KB) would stay in L1.
+    /// Deeper blocks load and store each C tile fewer times, and the micro-kernel streams a larger B micro-panel from L2
+    /// without stalling. Stop 12, in process on the AVX-512 path, alternating with kc = 256, median of per-pair ratios
+    /// over 11 rounds (1 / 2 threads): 2048³ 1.056 / 1.078, 1024³ 1.023 / 0.988, 512³ 1.012 / 1.030, the MLP's
+    /// 1000×256×784 1.050 / 1.030 and 64×256×784 1.059 / 1.104, an im2col-shaped 64×1024×576 1.092 / 1.088, MLP
+    /// inference 1.025 / 1.062; at most 512 or 1024 instead of 800 did less well at 2048 or 784. Doubles, 1 thread, at
+    /// most 400 against 128: 1024³ 1.106, 1536³ 1.174 (at most 800: 1.060, 1.048). The AVX2 path: 0.99–1.03.</para>
+    /// </remarks>
+    internal static int DepthBlock<T>(int k)
+    {
+        int max = MaxDepthBlock<T>();
+        int blocks = Math.Max(1, (k + max - 1) / max);
+        return ((k + blocks - 1) / blocks + 15) / 16 * 16;
+    }
+
+    /// <summary>The deepest kc block: 800 for float, 400 for double (a B micro-panel of 100 KB or 50 KB, in L2).</summary>
+    internal static int MaxDepthBlock<T>() => typeof(T) == typeof(float) ? 800 : 400;
 
     private const int MCMax = 256;
     private const int NCMax = 4096;
@@ -176,7 +197,7 @@ internal static partial class Gemm
             (_a, _aOffset, _aRowStride, _aColStride) = (a, aOffset, aRowStride, aColStride);
             (_b, _bOffset, _bRowStride, _bColStride) = (b, bOffset, bRowStride, bColStride);
             (_c, _cOffset, _ldc, _accumulate) = (c, cOffset, ldc, accumulate);
-            (_m, _n, _k, _threads, _kc) = (m, n, k, threads, DepthBlock<T>());
+            (_m, _n, _k, _threads, _kc) = (m, n, k, threads, DepthBlock<T>(k));
             _kernel = path == GemmPath.Avx512 ? &GemmAvx512.Kernel<T> : &GemmAvx2.Kernel<T>;
             _rowsA = rowsA;
             _epilogue = epilogue;

@@ -161,13 +161,13 @@ public class GemmKernelTests
         });
     }
 
-    /// <summary>Sizes one below, at and one above the register tile (MR × NR) and the depth block kc of a path.</summary>
+    /// <summary>Sizes one below, at and one above the register tile (MR × NR) and the deepest block kc, and two and three blocks deep.</summary>
     private static void BlockEdges<T>(GemmPath path, ulong seed, double rtol) where T : unmanaged, IFloatingPointIeee754<T>
     {
         (int mr, int nr) = path == GemmPath.Avx512
             ? (GemmAvx512.Rows, GemmAvx512.Columns<T>())
             : (GemmAvx2.Rows, GemmAvx2.Columns<T>());
-        int kc = Gemm.DepthBlock<T>();
+        int kc = Gemm.MaxDepthBlock<T>();
         var rng = new Generator(seed);
         foreach (int m in new[] { mr - 1, mr, mr + 1, 2 * mr + 1 })
             foreach (int n in new[] { nr - 1, nr, nr + 1, 2 * nr + 1 })
@@ -241,6 +241,31 @@ public class GemmKernelTests
         finally
         {
             Parallelism.MaxThreads = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 16, 16)]
+    [InlineData(256, 256, 256)]
+    [InlineData(784, 784, 400)]      // the MLP's first layer: one float block; doubles 400 + 384
+    [InlineData(800, 800, 400)]
+    [InlineData(801, 416, 272)]      // floats 416 + 385
+    [InlineData(2048, 688, 352)]     // floats 688 + 688 + 672
+    public void The_depth_is_cut_into_equal_blocks_of_at_most_800_floats_or_400_doubles(int k, int expectedFloat, int expectedDouble)
+    {
+        Assert.Equal(expectedFloat, Gemm.DepthBlock<float>(k));
+        Assert.Equal(expectedDouble, Gemm.DepthBlock<double>(k));
+    }
+
+    [Fact]
+    public void Depth_blocks_are_multiples_of_16_no_deeper_than_the_limit_and_no_more_than_needed()
+    {
+        foreach (int k in Enumerable.Range(1, 3000))
+        {
+            int kc = Gemm.DepthBlock<float>(k), kcd = Gemm.DepthBlock<double>(k);
+            Assert.True(kc % 16 == 0 && kc <= 800 && kcd % 16 == 0 && kcd <= 400, $"k={k}: kc {kc}, double {kcd}");
+            Assert.Equal((k + 799) / 800, (k + kc - 1) / kc);
+            Assert.Equal((k + 399) / 400, (k + kcd - 1) / kcd);
         }
     }
 
