@@ -7,7 +7,7 @@ namespace Cajal.Bench;
 /// Linear-layer products C (m×n) = X (m×k, row-major) · Wᵀ (W stored n×k), the MLP's first layer at inference (batch
 /// 1000) and in training (batch 64), on 1 and 2 threads. Baseline: every A panel packed (<c>Gemm.PackAlways</c>);
 /// against it the AVX-512 path reading X's rows in place (<c>GemmAvx512.KernelRowsA</c>). Both give the same bits.
-/// (The MLP's second layer, k = 256, is packed either way: its rows are 1 KB apart, <c>Gemm.RowsInDistinctSets</c>.)
+/// (The MLP's second layer, k = 256, rows 1 KB apart, is read in place only for at most 8 column panels, <c>Gemm.ReadsAInPlace</c>.)
 /// </summary>
 [MemoryDiagnoser]
 public class LinearGemmBenchmarks
