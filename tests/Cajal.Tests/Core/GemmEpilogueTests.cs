@@ -46,7 +46,7 @@ public class GemmEpilogueTests
                     var expected = (T[])c0.Clone();
                     var actual = (T[])c0.Clone();
                     int bRow = transB ? 1 : n, bCol = transB ? k : 1;
-                    WithPath(path, () =>
+                    GemmKernelTests.WithPath(path, () =>
                     {
                         Gemm.Multiply(m, n, k, a, 2, k, 1, b, 1, bRow, bCol, expected, 4, ldc, accumulate);
                         Gemm.Multiply(m, n, k, a, 2, k, 1, b, 1, bRow, bCol, actual, 4, ldc, accumulate,
@@ -56,14 +56,6 @@ public class GemmEpilogueTests
                     Assert.True(SameBits(expected, actual),
                         $"{path} {typeof(T).Name} {m}x{n}x{k} transB={transB} accumulate={accumulate} bias={(withBias ? (perRow ? "row" : "column") : "none")} relu={relu} threads={Parallelism.MaxThreads}");
                 }
-    }
-
-    private static void WithPath(GemmPath path, Action body)
-    {
-        var saved = Gemm.ForcedPath;
-        Gemm.ForcedPath = path;
-        try { body(); }
-        finally { Gemm.ForcedPath = saved; }
     }
 
     [Theory]

@@ -26,7 +26,7 @@ public class GemmKernelTests
     private static double Tolerance<T>(int k, double rtol) => Math.Max(rtol, (k + 2) * (typeof(T) == typeof(float) ? Math.ScaleB(1.0, -24) : Math.ScaleB(1.0, -53)));
 
     /// <summary>Runs body with the GEMM path forced on this thread (Auto: the normal choice).</summary>
-    private static void WithPath(GemmPath path, Action body)
+    internal static void WithPath(GemmPath path, Action body)
     {
         var saved = Gemm.ForcedPath;
         Gemm.ForcedPath = path;
