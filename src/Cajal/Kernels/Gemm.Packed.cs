@@ -23,9 +23,9 @@ namespace Cajal.Kernels;
 ///             micro-kernel: C[MR × NR] (+)= A-panel · B-panel
 /// </code>
 /// <para>Sizes: the packed A block is reused by every B micro-panel, so it is sized for L2. The B micro-panel was
-/// first sized for L1 (kc = 256); deeper blocks, streaming it from L2, measured faster (stop 12, <see cref="DepthBlock{T}"/>). The machines this was tuned on report Intel Xeon family 6 model 207 (48 KB L1d, 2 MB L2 per
-/// core; the team's notes say Zen 4, 32 KB L1d / 1 MB L2, where the float B micro-panel would fill L1 and
-/// kc = 128 may do better). The C tile is loaded and stored once per kc block: 24 vectors against 24·kc FMAs.
+/// first sized for L1 (kc = 256); deeper blocks, streaming it from L2, measured faster (stop 12,
+/// <see cref="DepthBlock{T}"/>). The machines this was tuned on report Intel Xeon family 6 model 207 (48 KB L1d, 2 MB
+/// L2 per core; the team's notes say Zen 4, 32 KB L1d / 1 MB L2, where the depth limits may need measuring again). The C tile is loaded and stored once per kc block: 24 vectors against 24·kc FMAs.
 /// Measured on the shared (noisy) 2-core machine, in-process A/B at n = 1024, one thread: kc = 256 beat 128 and 192
 /// by about 5% (stop 10; stop 12 found deeper blocks better still), the C-tile prefetch gained about 5%, and NC = 512,
 /// 1024 and 4096 were within the noise at n = 2048.</para>
