@@ -125,6 +125,13 @@ internal static class Elementwise
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
+    /// <summary>
+    /// Whether <see cref="Unary{T}"/> gives each element the same bits however the span is cut
+    /// (<see cref="Partition.ForSlices"/>): not for Exp, Log and Sigmoid, whose TensorPrimitives vector and scalar paths
+    /// are different approximations.
+    /// </summary>
+    public static bool SliceSafe(UnaryOp op) => op is not (UnaryOp.Exp or UnaryOp.Log or UnaryOp.Sigmoid);
+
     /// <summary>d[i] = op(x[i]), vectorised.</summary>
     public static void Unary<T>(UnaryOp op, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -17,15 +17,11 @@ namespace Cajal.Kernels;
 internal static class OptimizerKernels
 {
     /// <summary>
-    /// Runs <paramref name="slice"/>(start, end) over [0, <paramref name="length"/>) in slices that start on multiples of
-    /// 16 elements, split over the threads for large parameters (updates are memory-bound, and two cores read memory
-    /// faster than one). Every element gets the same operations wherever the slices fall (see the class remarks).
+    /// Runs <paramref name="slice"/>(start, end) over [0, <paramref name="length"/>) split over the threads for large
+    /// parameters (<see cref="Partition.ForSlices"/>: updates are memory-bound, and two cores read memory faster than
+    /// one). Every element gets the same operations wherever the slices fall (see the class remarks).
     /// </summary>
-    public static void ForSlices(int length, Action<int, int> slice)
-    {
-        const int Align = 16;
-        Partition.For((length + Align - 1) / Align, 4L * length, (first, last) => slice(first * Align, Math.Min(length, last * Align)));
-    }
+    public static void ForSlices(int length, Action<int, int> slice) => Partition.ForSlices(length, 4L * length, slice);
 
     /// <summary>
     /// SGD: d = ±g (+ wd·p); with momentum b = d on the first step, else b = μ·b + (1 − dampening)·d, and

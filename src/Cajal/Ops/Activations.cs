@@ -39,28 +39,36 @@ public sealed partial class Tensor
     }
 
     /// <summary>dx from the op's contiguous output y and the upstream gradient, by a fused kernel for each float type.</summary>
-    private static Tensor BackwardFromOutput(Tensor y, Tensor g, SpanGrad<float> f32, SpanGrad<double> f64)
+    /// <remarks>The kernels compute the same IEEE operations in their vector body and scalar tail, so large tensors are
+    /// cut into slices for the worker threads (<see cref="Partition.ForSlices"/>) with the same bits.</remarks>
+    internal static Tensor BackwardFromOutput(Tensor y, Tensor g, SpanGrad<float> f32, SpanGrad<double> f64)
     {
         var gc = g.Contiguous();
         var dx = UninitializedLike(y);
-        if (y.DType == DType.Float32) f32(y.Span<float>(), gc.Span<float>(), dx.Span<float>());
-        else f64(y.Span<double>(), gc.Span<double>(), dx.Span<double>());
+        int n = y.Count;
+        if (n >= Partition.MinParallelWork)
+            Slices(y, gc, dx, f32, f64);
+        else
+            Slice(y, gc, dx, f32, f64, 0, n);
         return dx;
+
+        // In a method of its own, so that only large tensors allocate the closure.
+        static void Slices(Tensor y, Tensor gc, Tensor dx, SpanGrad<float> f32, SpanGrad<double> f64) =>
+            Partition.ForSlices(y.Count, y.Count, (s, e) => Slice(y, gc, dx, f32, f64, s, e));
+
+        static void Slice(Tensor y, Tensor gc, Tensor dx, SpanGrad<float> f32, SpanGrad<double> f64, int s, int e)
+        {
+            if (y.DType == DType.Float32) f32(y.Span<float>()[s..e], gc.Span<float>()[s..e], dx.Span<float>()[s..e]);
+            else f64(y.Span<double>()[s..e], gc.Span<double>()[s..e], dx.Span<double>()[s..e]);
+        }
     }
 
     /// <summary>max(x, 0); the gradient at 0 is 0.</summary>
     public Tensor Relu()
     {
         var y = UnaryForward(UnaryOp.Relu, "Relu");
-        return Autograd.Record(y, "Relu", [this], g =>
-        {
-            // d/dx = 1 where y > 0, else 0: one fused pass over (y, g), no mask tensor.
-            var gc = g.Contiguous();
-            var dx = UninitializedLike(y);
-            if (DType == DType.Float32) Kernels.Activations.ReluBackward(y.Span<float>(), gc.Span<float>(), dx.Span<float>());
-            else Kernels.Activations.ReluBackward(y.Span<double>(), gc.Span<double>(), dx.Span<double>());
-            return [dx];
-        });
+        // d/dx = 1 where y > 0, else 0: one fused pass over (y, g), no mask tensor.
+        return Autograd.Record(y, "Relu", [this], g => [ReluGradient(y, g)]);
     }
 
     /// <summary>Softmax along <paramref name="dim"/>: exp(x − max) / Σ exp(x − max).</summary>

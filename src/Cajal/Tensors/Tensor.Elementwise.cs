@@ -50,13 +50,31 @@ public sealed partial class Tensor
             int count = output.Count;
             if (a.IsContiguous && b.IsContiguous)
             {
-                var d = output.Span<T>();
-                if (a.Count == count && b.Count == count) { Elementwise.Binary(op, a.Span<T>(), b.Span<T>(), d); return; }
-                if (a.Count == count && b.Count == 1) { Elementwise.Binary(op, a.Span<T>(), b.Array<T>()[b.Offset], d); return; }
-                if (a.Count == 1 && b.Count == count) { Elementwise.Binary(op, a.Array<T>()[a.Offset], b.Span<T>(), d); return; }
+                if (count >= Partition.MinParallelWork && (a.Count == count || a.Count == 1) && (b.Count == count || b.Count == 1))
+                {
+                    // Large: slices on the worker threads (every binary op is element by element exact, see ForSlices).
+                    BinarySlices<T>(op, a, b, output);
+                    return;
+                }
+                if (a.Count == count && b.Count == count) { Elementwise.Binary(op, a.Span<T>(), b.Span<T>(), output.Span<T>()); return; }
+                if (a.Count == count && b.Count == 1) { Elementwise.Binary(op, a.Span<T>(), b.Array<T>()[b.Offset], output.Span<T>()); return; }
+                if (a.Count == 1 && b.Count == count) { Elementwise.Binary(op, a.Array<T>()[a.Offset], b.Span<T>(), output.Span<T>()); return; }
             }
             Elementwise.BinaryStrided(op, a.Array<T>(), a.Offset, a.BroadcastStrides(dims), b.Array<T>(), b.Offset, b.BroadcastStrides(dims), output.Array<T>(), dims);
         }
+    }
+
+    /// <summary>output = a op b in slices on the worker threads (a method of its own, so that only large tensors allocate the closure).</summary>
+    private static void BinarySlices<T>(BinaryOp op, Tensor a, Tensor b, Tensor output) where T : unmanaged, INumber<T> =>
+        Partition.ForSlices(output.Count, output.Count, (s, e) => BinarySlice<T>(op, a, b, output, s, e));
+
+    /// <summary>output[s..e] = a op b for contiguous a and b, each of output's count or of one element.</summary>
+    private static void BinarySlice<T>(BinaryOp op, Tensor a, Tensor b, Tensor output, int s, int e) where T : unmanaged, INumber<T>
+    {
+        var d = output.Span<T>()[s..e];
+        if (a.Count == 1) Elementwise.Binary(op, a.Array<T>()[a.Offset], b.Span<T>()[s..e], d);
+        else if (b.Count == 1) Elementwise.Binary(op, a.Span<T>()[s..e], b.Array<T>()[b.Offset], d);
+        else Elementwise.Binary(op, a.Span<T>()[s..e], b.Span<T>()[s..e], d);
     }
 
     /// <summary>out = op(x) element-wise; no recording.</summary>
@@ -71,9 +89,21 @@ public sealed partial class Tensor
         RequireFloat(name);
         var src = Contiguous();
         var output = UninitializedLike(this);
-        if (DType == DType.Float32) Elementwise.Unary(op, src.Span<float>(), output.Span<float>());
-        else Elementwise.Unary(op, src.Span<double>(), output.Span<double>());
+        if (Count >= Partition.MinParallelWork && Elementwise.SliceSafe(op))
+            Slices(op, src, output);
+        else
+            Unary(op, src, output, 0, Count);
         return output;
+
+        // In a method of its own, so that only large tensors allocate the closure.
+        static void Slices(UnaryOp op, Tensor src, Tensor output) =>
+            Partition.ForSlices(src.Count, src.Count, (s, e) => Unary(op, src, output, s, e));
+
+        static void Unary(UnaryOp op, Tensor src, Tensor output, int s, int e)
+        {
+            if (src.DType == DType.Float32) Elementwise.Unary(op, src.Span<float>()[s..e], output.Span<float>()[s..e]);
+            else Elementwise.Unary(op, src.Span<double>()[s..e], output.Span<double>()[s..e]);
+        }
     }
 
     /// <summary>A 0-dimensional tensor of this tensor's dtype, for scalar operands.</summary>

@@ -41,15 +41,10 @@ public sealed partial class Tensor
         });
     }
 
-    /// <summary>g where ReLU's output y &gt; 0, else 0 (<see cref="Kernels.Activations.ReluBackward{T}"/>), as a new contiguous tensor.</summary>
-    private static Tensor ReluGradient(Tensor y, Tensor g)
-    {
-        var gc = g.Contiguous();
-        var dx = UninitializedLike(y);
-        if (y.DType == DType.Float32) Kernels.Activations.ReluBackward(y.Span<float>(), gc.Span<float>(), dx.Span<float>());
-        else Kernels.Activations.ReluBackward(y.Span<double>(), gc.Span<double>(), dx.Span<double>());
-        return dx;
-    }
+    /// <summary>g where ReLU's output y &gt; 0, else 0 (<see cref="Kernels.Activations.ReluBackward{T}"/>), as a new contiguous
+    /// tensor: the backward of <see cref="Relu"/> and of the fused Linear+ReLU.</summary>
+    internal static Tensor ReluGradient(Tensor y, Tensor g) =>
+        BackwardFromOutput(y, g, Kernels.Activations.ReluBackward, Kernels.Activations.ReluBackward);
 
     /// <summary>A contiguous tensor seen as a (rows, cols) matrix: itself when it already is one, else a view.</summary>
     private static Tensor AsMatrix(Tensor t, int rows, int cols) =>
