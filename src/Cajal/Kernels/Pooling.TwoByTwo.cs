@@ -29,7 +29,7 @@ internal static partial class Pooling
     {
         Debug.Assert(IsTwoByTwo(g));
         int w = g.InWidth;
-        Partition.For(g.Planes, (long)g.Planes * g.InPlane, (start, end) =>
+        Partition.For(g.Planes, (long)g.Planes * (g.InPlane + (indices is null ? 1 : 2) * g.OutPlane), (start, end) =>
         {
             for (int p = start; p < end; p++)
             {
@@ -167,7 +167,7 @@ internal static partial class Pooling
     {
         Debug.Assert(IsTwoByTwo(g));
         int w = g.InWidth;
-        Partition.For(g.Planes, (long)g.Planes * g.InPlane, (start, end) =>
+        Partition.For(g.Planes, (long)g.Planes * (g.InPlane + 2L * g.OutPlane), (start, end) =>
         {
             for (int p = start; p < end; p++)
             {
