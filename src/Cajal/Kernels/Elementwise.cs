@@ -127,8 +127,8 @@ internal static class Elementwise
 
     /// <summary>
     /// Whether <see cref="Unary{T}"/> gives each element the same bits however the span is cut
-    /// (<see cref="Partition.ForSlices"/>): not for Exp, Log and Sigmoid, whose TensorPrimitives vector and scalar paths
-    /// are different approximations.
+    /// (<see cref="Partition.ForSlices"/>): not for Exp, Log and Sigmoid, which TensorPrimitives computes with vector
+    /// approximations that need not agree to the last bit with its scalar path for short remainders.
     /// </summary>
     public static bool SliceSafe(UnaryOp op) => op is not (UnaryOp.Exp or UnaryOp.Log or UnaryOp.Sigmoid);
 
