@@ -122,15 +122,17 @@ internal static class Convolution
                 int targetOffset = count == 1 ? n0 * g.OutChannels * L : 0;
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
+                    // Rows of the product are output channels: the bias is the GEMM's per-row epilogue, added to each
+                    // tile as it is finished (the bits of adding it afterwards).
                     Gemm.Multiply(outG, ld, patch,
                         w, wOffset + grp * outG * patch, patch, 1,
                         columns, grp * patch * ld, ld, 1,
-                        target, targetOffset + grp * outG * ld, ld, accumulate: false);
+                        target, targetOffset + grp * outG * ld, ld, accumulate: false,
+                        bias is null ? default : new GemmEpilogue<T>(bias, biasOffset + grp * outG, biasPerRow: true));
                 }
                 if (count > 1) Deinterleave(staging!, count, g.OutChannels, L, y, n0 * g.OutChannels * L);
             }
         });
-        if (bias is not null) AddBias(y, bias, biasOffset, g.Batch, g.OutChannels, L);
     }
 
     /// <summary>y[n, c, :] += bias[c] for y (batch, channels, plane) from index 0.</summary>
