@@ -127,8 +127,9 @@ internal static class Elementwise
 
     /// <summary>
     /// Whether <see cref="Unary{T}"/> gives each element the same bits however the span is cut
-    /// (<see cref="Partition.ForSlices"/>): not for Exp, Log and Sigmoid, which TensorPrimitives computes with vector
-    /// approximations that need not agree to the last bit with its scalar path for short remainders.
+    /// (<see cref="Partition.ForSlices"/>): basic IEEE operations, selects and scalar loops. Not Exp, Log and Sigmoid:
+    /// TensorPrimitives computes them with vector approximations, and whether their bits depend on where a span is cut
+    /// has not been checked.
     /// </summary>
     public static bool SliceSafe(UnaryOp op) => op is not (UnaryOp.Exp or UnaryOp.Log or UnaryOp.Sigmoid);
 
