@@ -24,8 +24,9 @@ internal static class OptimizerKernels
     public static void ForSlices(int length, Action<int, int> slice) => Partition.ForSlices(length, 4L * length, slice);
 
     /// <summary>
-    /// SGD: d = ±g (+ wd·p); with momentum b = d on the first step, else b = μ·b + (1 − dampening)·d, and
-    /// d = d + μ·b (Nesterov) or d = b; then p = p + (−lr)·d.
+    /// SGD: d = ±g (+ wd·p); with momentum b = d on the first step, else b = μ·b + (1 − dampening)·d, flushed to a zero
+    /// of its sign where subnormal (<see cref="FlushSubnormal{T}(T)"/>), and d = d + μ·b (Nesterov) or d = b; then
+    /// p = p + (−lr)·d.
     /// </summary>
     /// <param name="p">The parameter, updated in place.</param>
     /// <param name="g">Its gradient.</param>
@@ -47,6 +48,7 @@ internal static class OptimizerKernels
         {
             var vNegLr = new Vector<T>(negLr); var vWd = new Vector<T>(weightDecay);
             var vMom = new Vector<T>(momentum); var vDamp = new Vector<T>(oneMinusDampening);
+            var vMinNormal = new Vector<T>(MinNormal<T>()); var vSign = new Vector<T>(T.NegativeZero);
             for (; i <= p.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
                 var vp = new Vector<T>(p[i..]);
@@ -55,7 +57,7 @@ internal static class OptimizerKernels
                 if (decay) d += vWd * vp;
                 if (hasBuf)
                 {
-                    var b = firstStep ? d : new Vector<T>(buf[i..]) * vMom + vDamp * d;
+                    var b = FlushSubnormal(firstStep ? d : new Vector<T>(buf[i..]) * vMom + vDamp * d, vMinNormal, vSign);
                     b.CopyTo(buf[i..]);
                     d = nesterov ? d + vMom * b : b;
                 }
@@ -68,12 +70,42 @@ internal static class OptimizerKernels
             if (decay) d += weightDecay * p[i];
             if (hasBuf)
             {
-                buf[i] = firstStep ? d : buf[i] * momentum + oneMinusDampening * d;
+                buf[i] = FlushSubnormal(firstStep ? d : buf[i] * momentum + oneMinusDampening * d);
                 d = nesterov ? d + momentum * buf[i] : buf[i];
             }
             p[i] += negLr * d;
         }
     }
+
+    /// <summary>The smallest positive normal number of T (2⁻¹²⁶ for float, 2⁻¹⁰²² for double).</summary>
+    internal static T MinNormal<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? T.CreateTruncating(1.17549435E-38f) : T.CreateTruncating(2.2250738585072014E-308);
+
+    /// <summary>
+    /// x, or a zero with x's sign where x is subnormal (0 &lt; |x| &lt; <see cref="MinNormal{T}"/>): what a CPU's
+    /// flush-to-zero mode does to a result. NaN, infinities, zeros and normal numbers pass unchanged.
+    /// </summary>
+    /// <remarks>
+    /// <para>Why the momentum buffer: where a weight's gradient is exactly zero step after step (a dead ReLU unit's
+    /// weights, an image border that is always black), b = μ·b decays into the subnormal range and stays there, since
+    /// rounding μ·k·2⁻¹⁴⁹ to the nearest subnormal gives k·2⁻¹⁴⁹ back for small k (k ≤ 4 at μ = 0.9). Every later step
+    /// then does subnormal arithmetic on it, which x86 cores run through slow microcode assists. Measured in the
+    /// LeNet benchmark's training (Fashion-MNIST, SGD lr 0.05, μ 0.9): after the first epoch 19,000–20,000 of the
+    /// 61,706 buffer values were subnormal, and <c>Sgd.Step</c> took 330–365 µs a step against 73–77 µs late in the
+    /// first epoch. PyTorch behaves the same unless <c>torch.set_flush_denormal(True)</c>.</para>
+    /// <para>The parameters are unchanged by the flush: with |lr| ≤ 1 and |μ| ≤ 1 a subnormal b moves p by at most 2⁻¹²⁶
+    /// (float), less than half an ulp of any |p| ≥ 2⁻¹⁰¹ ≈ 4·10⁻³¹, so p + (−lr)·b rounds to p exactly as p + (−lr)·0
+    /// does; likewise the next b = μ·b + (1 − dampening)·d rounds to (1 − dampening)·d for such d. Only the buffer
+    /// itself, as saved in a checkpoint, differs from PyTorch's: 0 instead of a value below 1.2·10⁻³⁸.</para>
+    /// </remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static T FlushSubnormal<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        T.IsSubnormal(x) ? T.CopySign(T.Zero, x) : x;
+
+    /// <summary><see cref="FlushSubnormal{T}(T)"/> lane by lane: |x| &lt; min normal (false for NaN) keeps only the sign bit.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> FlushSubnormal<T>(Vector<T> x, Vector<T> minNormal, Vector<T> sign) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), minNormal), x & sign, x);
 
     /// <summary>
     /// Adam / AdamW: d = ±g; p = p·decay (AdamW); d = d + wd·p (Adam's L2); m = β1·m + (1−β1)·d;

@@ -29,7 +29,7 @@ public class OptimizerKernelTests
                         {
                             T d = maximize ? -g[i] : g[i];
                             d = d + wd * p2[i];
-                            b2[i] = first ? d : b2[i] * mom + damp * d;
+                            b2[i] = Flush(first ? d : b2[i] * mom + damp * d);
                             d = nesterov ? d + mom * b2[i] : b2[i];
                             p2[i] = p2[i] + lr * d;
                         }
@@ -120,6 +120,56 @@ public class OptimizerKernelTests
     }
 
     [Fact] public void Sgd_vector_body_matches_the_scalar_loop() { Sgd<float>(); Sgd<double>(); }
+
+    /// <summary>A subnormal value becomes a zero of its sign; everything else (NaN, ±∞, ±0, normal) passes.</summary>
+    private static T Flush<T>(T x) where T : IFloatingPointIeee754<T> => T.IsSubnormal(x) ? T.CopySign(T.Zero, x) : x;
+
+    /// <summary>
+    /// The momentum buffer is flushed where subnormal, in the vector body and the tail alike, and the parameters come
+    /// out exactly as PyTorch's unflushed arithmetic gives them (|p| ≥ 2⁻¹⁰¹, lr ≤ 1).
+    /// </summary>
+    private static void SgdFlush<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T minNormal = OptimizerKernels.MinNormal<T>(), tiny = minNormal * C<T>(0.25);   // a subnormal
+        Assert.True(T.IsNormal(minNormal) && T.IsSubnormal(minNormal / C<T>(2)) && T.IsSubnormal(tiny));
+        T[] buffers = [tiny, -tiny, T.Epsilon, -T.Epsilon, C<T>(4) * T.Epsilon, minNormal, -minNormal, T.Zero, T.NegativeZero,
+            T.NaN, T.PositiveInfinity, C<T>(0.5), C<T>(1e-30)];
+        T[] grads = [T.Zero, T.NegativeZero, C<T>(0.25), C<T>(-3)];
+        var rng = new Random(4);
+        foreach (int n in Lengths<T>())
+            foreach (bool nesterov in new[] { false, true })
+            {
+                T[] p = Random<T>(rng, n), g = new T[n], b = new T[n];
+                for (int i = 0; i < n; i++) (g[i], b[i]) = (grads[rng.Next(grads.Length)], buffers[rng.Next(buffers.Length)]);
+                T[] p0 = [.. p], b0 = [.. b];
+                T lr = C<T>(-0.05), mom = C<T>(0.9), one = T.One;
+                OptimizerKernels.Sgd<T>(p, g, b, lr, T.Zero, mom, one, nesterov, maximize: false, firstStep: false);
+                for (int i = 0; i < n; i++)
+                {
+                    T raw = b0[i] * mom + one * g[i];                       // PyTorch: no flush
+                    Assert.Equal(Flush(raw), b[i]);
+                    T d = nesterov ? g[i] + mom * raw : raw;
+                    T expected = p0[i] + lr * d;
+                    if (T.IsNaN(expected)) Assert.True(T.IsNaN(p[i]));
+                    else Assert.Equal(expected, p[i]);
+                }
+            }
+    }
+
+    [Fact] public void Sgd_flushes_a_subnormal_momentum_buffer_without_changing_the_parameters() { SgdFlush<float>(); SgdFlush<double>(); }
+
+    [Fact]
+    public void Sgd_flush_leaves_the_buffer_at_zero_where_the_gradient_stays_zero()
+    {
+        // μ·b decays into the subnormals and, unflushed, sticks there: 0.9 · 4·2⁻¹⁴⁹ rounds back to 4·2⁻¹⁴⁹.
+        float stuck = 4 * float.Epsilon;
+        Assert.Equal(stuck, stuck * 0.9f);
+        float[] p = [1f], g = [0f], b = [1e-30f];
+        for (int step = 0; step < 400; step++) OptimizerKernels.Sgd<float>(p, g, b, -0.05f, 0f, 0.9f, 1f, false, false, false);
+        Assert.Equal(0f, b[0]);
+        Assert.False(float.IsNegative(b[0]));
+        Assert.Equal(1f, p[0]);
+    }
     [Fact] public void Adam_vector_body_matches_the_scalar_loop() { Adam<float>(); Adam<double>(); }
     [Fact] public void RmsProp_vector_body_matches_the_scalar_loop() { RmsProp<float>(); RmsProp<double>(); }
     [Fact] public void Adagrad_vector_body_matches_the_scalar_loop() { Adagrad<float>(); Adagrad<double>(); }
