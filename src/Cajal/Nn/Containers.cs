@@ -28,27 +28,60 @@ public sealed class Sequential : Module, IEnumerable<Module>
     }
 
     /// <inheritdoc/>
-    /// <remarks>A <see cref="Linear"/> followed by a <see cref="ReLU"/> runs as one op, the ReLU applied in the GEMM's
-    /// epilogue (<see cref="Functional.LinearRelu"/>): the same values and gradients, one pass over the output fewer.</remarks>
+    /// <remarks>
+    /// <para>A <see cref="Linear"/> followed by a <see cref="ReLU"/> runs as one op, the ReLU applied in the GEMM's
+    /// epilogue (<see cref="Functional.LinearRelu"/>): the same values and gradients, one pass over the output fewer.</para>
+    /// <para>With gradient recording off (inference), an intermediate output that one built-in module made and the
+    /// next built-in module has consumed is dead, and its storage goes back to <see cref="StoragePool"/> for the next
+    /// op of the same size (the next batch's). Built-in modules keep no reference to their input or output, and
+    /// nothing outside this loop has seen an intermediate; a module of any other type (yours, or a container, which
+    /// may hold yours) might keep one, so its input and output are never given back. The input and the result are
+    /// never given back either.</para>
+    /// </remarks>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
+        bool recycle = !Autograd.IsEnabled && StoragePool.Enabled;
+        Array? dead = null;   // x's storage while a built-in module made it and nothing else may hold it
         for (int i = 0; i < _modules.Count; i++)
         {
             var module = _modules[i];
+            Tensor y;
             if (module is Linear linear && i + 1 < _modules.Count && _modules[i + 1] is ReLU relu)
             {
-                x = linear.ForwardRelu(x);
-                SummaryTrace.Record(linear, x);   // ReLU keeps the shape: the Linear's row shows the same one
-                SummaryTrace.Record(relu, x);
+                y = linear.ForwardRelu(x);
+                SummaryTrace.Record(linear, y);   // ReLU keeps the shape: the Linear's row shows the same one
+                SummaryTrace.Record(relu, y);
                 i++;
-                continue;
             }
-            x = module.Forward(x);
-            SummaryTrace.Record(module, x);
+            else
+            {
+                y = module.Forward(x);
+                SummaryTrace.Record(module, y);
+            }
+            if (!recycle) { x = y; continue; }
+            bool builtIn = KeepsNoTensors(module);
+            bool shared = ReferenceEquals(y.Storage, x.Storage);   // a view or the input itself (Flatten, Dropout in eval)
+            if (dead is not null && builtIn && !shared) StoragePool.Return(dead);
+            dead = builtIn ? (shared ? dead : y.Storage) : null;
+            x = y;
         }
         return x;
     }
+
+    /// <summary>
+    /// Module types that keep no reference to the tensors they are given or return (all sealed, all Cajal's own):
+    /// the ones whose intermediate outputs <see cref="Forward"/> may give back in inference.
+    /// </summary>
+    internal static readonly HashSet<Type> TensorFreeModules =
+    [
+        typeof(Linear), typeof(Identity), typeof(Flatten), typeof(Sigmoid), typeof(Tanh), typeof(ReLU), typeof(LeakyReLU),
+        typeof(ELU), typeof(GELU), typeof(Softplus), typeof(SiLU), typeof(Softmax), typeof(LogSoftmax), typeof(MaxPool2d),
+        typeof(AvgPool2d), typeof(AdaptiveAvgPool2d), typeof(Conv2d), typeof(ConvTranspose2d), typeof(BatchNorm1d),
+        typeof(BatchNorm2d), typeof(LayerNorm), typeof(Dropout),
+    ];
+
+    private static bool KeepsNoTensors(Module module) => TensorFreeModules.Contains(module.GetType());
 
     /// <inheritdoc/>
     public override IEnumerable<(string Name, Module Module)> NamedChildren() =>

@@ -160,6 +160,7 @@ public sealed partial class Tensor
     /// <remarks>
     /// With the environment variable <c>CAJAL_POISON_UNINITIALIZED=1</c> the elements are filled with NaN
     /// (Int64: <see cref="PoisonInt64"/>) instead, so that a kernel that misses an element shows up in the tests.
+    /// A large storage may be a dead one from <see cref="StoragePool"/>.
     /// </remarks>
     internal static Tensor Uninitialized(int[] dims, DType dtype)
     {
@@ -186,7 +187,7 @@ public sealed partial class Tensor
 
     private static T[] Allocate<T>(int n, T poison) where T : unmanaged
     {
-        var array = GC.AllocateUninitializedArray<T>(n);
+        var array = StoragePool.TryTake<T>(n) ?? GC.AllocateUninitializedArray<T>(n);
         if (PoisonUninitialized) array.AsSpan().Fill(poison);
         return array;
     }
