@@ -79,7 +79,8 @@ internal static unsafe class ConvDirect
     /// y = conv(x, w) for a stride-1 geometry (any padding, dilation, groups); y (N, Cout, Hout, Wout) from index 0 is
     /// overwritten.
     /// </summary>
-    public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y, ConvGeometry g)
+    public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y, ConvGeometry g,
+        bool relu = false)
         where T : unmanaged, INumber<T>
     {
         var frame = new Frame(g.InChannels, g.InHeight, g.InWidth, g.PadTop, g.PadLeft, g.OutHeight, g.OutWidth,
@@ -89,7 +90,7 @@ internal static unsafe class ConvDirect
             w[wOffset + ((o * inG + c) * g.KernelHeight + ki) * g.KernelWidth + kj]);
         try
         {
-            Run(x, xOffset, g.Batch, frame, packed, g.Groups, outG, y, bias, biasOffset);
+            Run(x, xOffset, g.Batch, frame, packed, g.Groups, outG, y, bias, biasOffset, relu);
         }
         finally
         {
@@ -429,10 +430,20 @@ internal static unsafe class ConvDirect
     /// out without them. Both give the same sums in the same order.
     /// </remarks>
     private static void Run<T>(T[] src, int srcOffset, int batch, Frame f, T[] packed, int groups, int rows, T[] dst,
-        T[]? bias = null, int biasOffset = 0)
+        T[]? bias = null, int biasOffset = 0, bool relu = false)
         where T : unmanaged, INumber<T>
     {
         var (blockRows, vectors) = TileShape(rows);
+        // The bias per (group, block, row), zero on the rows that pad a group's last block: the tiles add it as they store.
+        T[]? blockBias = null;
+        if (bias is not null)
+        {
+            int blockCount = (rows + blockRows - 1) / blockRows;
+            blockBias = new T[groups * blockCount * blockRows];
+            for (int grp = 0; grp < groups; grp++)
+                for (int r = 0; r < rows; r++)
+                    blockBias[(grp * blockCount + r / blockRows) * blockRows + r % blockRows] = bias[biasOffset + grp * rows + r];
+        }
         int lanes = Lanes<T>(), tile = vectors * lanes;
         int outPlane = f.OutH * f.OutW, outChannels = groups * rows;
         int inG = f.Channels / groups, taps = inG * f.KH * f.KW, blocks = (rows + blockRows - 1) / blockRows;
@@ -452,7 +463,7 @@ internal static unsafe class ConvDirect
             var staging = ArrayPool<T>.Shared.Rent(blocks * blockRows * ld);
             try
             {
-                fixed (T* pImage = image, pStaging = staging, pPacked = packed, pDst = dst)
+                fixed (T* pImage = image, pStaging = staging, pPacked = packed, pDst = dst, pBias = blockBias)
                 fixed (int* pOff = offsets, pReads = reads)
                     for (int n = first; n < last; n++)
                     {
@@ -472,20 +483,20 @@ internal static unsafe class ConvDirect
                                 nint ldy = direct ? outPlane : ld;
                                 int fullTiles = direct ? vectorCount / vectors : tiles;
                                 T* wb = pPacked + (nint)(grp * blocks + b) * taps * blockRows;
+                                T* bb = pBias is null ? null : pBias + (nint)(grp * blocks + b) * blockRows;
                                 for (int t = 0; t < tiles; t++)
                                 {
                                     int* rv = pReads + t * vectors;
                                     T* y = t < fullTiles ? yb + t * tile : staged;
                                     nint ly = t < fullTiles ? ldy : tile;
                                     if (blockRows == Rows)
-                                        Tile(wb, xg + rv[0], xg + rv[1], pOff, taps, y, ly);
+                                        Tile(wb, xg + rv[0], xg + rv[1], pOff, taps, y, ly, bb, relu);
                                     else if (blockRows == MiddleRows)
-                                        MiddleTile(wb, xg + rv[0], xg + rv[1], xg + rv[2], pOff, taps, y, ly);
+                                        MiddleTile(wb, xg + rv[0], xg + rv[1], xg + rv[2], pOff, taps, y, ly, bb, relu);
                                     else
-                                        NarrowTile(wb, xg + rv[0], xg + rv[1], xg + rv[2], xg + rv[3], pOff, taps, y, ly);
+                                        NarrowTile(wb, xg + rv[0], xg + rv[1], xg + rv[2], xg + rv[3], pOff, taps, y, ly, bb, relu);
                                 }
-                                CopyOut(f, inPlace, direct, valid, staged, direct ? tile : ld, fullTiles * tile, outRows, outPlane,
-                                    bias, biasOffset + grp * rows + r0);
+                                CopyOut(f, inPlace, direct, valid, staged, direct ? tile : ld, fullTiles * tile, outRows, outPlane);
                             }
                         }
                     }
@@ -499,13 +510,13 @@ internal static unsafe class ConvDirect
     }
 
     /// <summary>
-    /// Moves one block's sums into its <paramref name="valid"/> output planes at <paramref name="outRows"/>, adding the
-    /// bias (one rounding, after the whole sum). <paramref name="staged"/> holds rows of <paramref name="ld"/>: for a
+    /// Moves one block's finished outputs (bias and ReLU already applied by the tiles) into its <paramref name="valid"/>
+    /// output planes at <paramref name="outRows"/>. <paramref name="staged"/> holds rows of <paramref name="ld"/>: for a
     /// direct block, already in place, only its partial last tile (output positions from <paramref name="tailStart"/>);
     /// for the others, all of each row, compact or on the padded width.
     /// </summary>
     private static void CopyOut<T>(Frame f, bool inPlace, bool direct, int valid, T* staged, int ld, int tailStart,
-        T* outRows, int outPlane, T[]? bias, int biasIndex)
+        T* outRows, int outPlane)
         where T : unmanaged, INumber<T>
     {
         for (int r = 0; r < valid; r++)
@@ -515,18 +526,12 @@ internal static unsafe class ConvDirect
             {
                 if (tailStart < outPlane)
                     Copy.Short(new ReadOnlySpan<T>(staged + (nint)r * ld, outPlane - tailStart), plane[tailStart..]);
-                if (bias is not null) Copy.ShortAdd(plane, bias[biasIndex + r], plane);
                 continue;
             }
             T* s = staged + (nint)r * ld;
             int rowLength = inPlace ? outPlane : f.OutW, rowCount = inPlace ? 1 : f.OutH, stride = inPlace ? 0 : f.Wp;
             for (int oh = 0; oh < rowCount; oh++)
-            {
-                var row = new ReadOnlySpan<T>(s + (nint)oh * stride, rowLength);
-                var to = plane.Slice(oh * rowLength, rowLength);
-                if (bias is null) Copy.Short(row, to);
-                else Copy.ShortAdd(row, bias[biasIndex + r], to);
-            }
+                Copy.Short(new ReadOnlySpan<T>(s + (nint)oh * stride, rowLength), plane.Slice(oh * rowLength, rowLength));
         }
     }
 
@@ -595,12 +600,63 @@ internal static unsafe class ConvDirect
     }
 
     /// <summary>
+    /// Stores one output row of a forward tile: each accumulator plus the row's bias (one rounding after the whole sum,
+    /// the bits of adding it afterwards), then ReLU's rule (x &gt; 0 or NaN stays, anything else becomes +0, as
+    /// <see cref="UnaryOp.Relu"/>); bias null and relu false store the sums as they are.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row<T>(T* y, int r, T* bias, bool relu, Vector512<T> a, Vector512<T> b) where T : unmanaged
+    {
+        int v = Vector512<T>.Count;
+        if (bias is not null || relu) { var add = Bias(bias, r); a = Finish(a, add, bias is not null, relu); b = Finish(b, add, bias is not null, relu); }
+        a.Store(y); b.Store(y + v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row<T>(T* y, int r, T* bias, bool relu, Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
+    {
+        int v = Vector512<T>.Count;
+        if (bias is not null || relu)
+        {
+            var add = Bias(bias, r);
+            a = Finish(a, add, bias is not null, relu); b = Finish(b, add, bias is not null, relu); c = Finish(c, add, bias is not null, relu);
+        }
+        a.Store(y); b.Store(y + v); c.Store(y + 2 * v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row<T>(T* y, int r, T* bias, bool relu, Vector512<T> a, Vector512<T> b, Vector512<T> c, Vector512<T> d)
+        where T : unmanaged
+    {
+        int v = Vector512<T>.Count;
+        if (bias is not null || relu)
+        {
+            var add = Bias(bias, r);
+            a = Finish(a, add, bias is not null, relu); b = Finish(b, add, bias is not null, relu);
+            c = Finish(c, add, bias is not null, relu); d = Finish(d, add, bias is not null, relu);
+        }
+        a.Store(y); b.Store(y + v); c.Store(y + 2 * v); d.Store(y + 3 * v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Bias<T>(T* bias, int r) where T : unmanaged => bias is null ? default : Vector512.Create(bias[r]);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Finish<T>(Vector512<T> x, Vector512<T> bias, bool hasBias, bool relu) where T : unmanaged
+    {
+        if (hasBias) x += bias;
+        if (!relu) return x;
+        var zero = Vector512<T>.Zero;
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(x, zero) | ~Vector512.Equals(x, x), x, zero);
+    }
+
+    /// <summary>
     /// The forward register tile: y[r·ldy + i·L + j] = Σ_p w[p·12 + r]·x_i[off[p] + j] for r &lt; 12, i &lt; 2 vectors, j &lt; L
     /// lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void Tile<T>(T* w, T* x0, T* x1, int* off, int taps, T* y, nint ldy) where T : unmanaged
+    private static void Tile<T>(T* w, T* x0, T* x1, int* off, int taps, T* y, nint ldy, T* bias = null, bool relu = false) where T : unmanaged
     {
         int v = Vector512<T>.Count;
         Vector512<T> c0a = default, c0b = default, c1a = default, c1b = default, c2a = default, c2b = default;
@@ -626,18 +682,18 @@ internal static unsafe class ConvDirect
             a = Vector512.Create(w[11]); c11a = Fma(a, b0, c11a); c11b = Fma(a, b1, c11b);
             w += Rows;
         }
-        c0a.Store(y); c0b.Store(y + v); y += ldy;
-        c1a.Store(y); c1b.Store(y + v); y += ldy;
-        c2a.Store(y); c2b.Store(y + v); y += ldy;
-        c3a.Store(y); c3b.Store(y + v); y += ldy;
-        c4a.Store(y); c4b.Store(y + v); y += ldy;
-        c5a.Store(y); c5b.Store(y + v); y += ldy;
-        c6a.Store(y); c6b.Store(y + v); y += ldy;
-        c7a.Store(y); c7b.Store(y + v); y += ldy;
-        c8a.Store(y); c8b.Store(y + v); y += ldy;
-        c9a.Store(y); c9b.Store(y + v); y += ldy;
-        c10a.Store(y); c10b.Store(y + v); y += ldy;
-        c11a.Store(y); c11b.Store(y + v);
+        Row(y, 0, bias, relu, c0a, c0b); y += ldy;
+        Row(y, 1, bias, relu, c1a, c1b); y += ldy;
+        Row(y, 2, bias, relu, c2a, c2b); y += ldy;
+        Row(y, 3, bias, relu, c3a, c3b); y += ldy;
+        Row(y, 4, bias, relu, c4a, c4b); y += ldy;
+        Row(y, 5, bias, relu, c5a, c5b); y += ldy;
+        Row(y, 6, bias, relu, c6a, c6b); y += ldy;
+        Row(y, 7, bias, relu, c7a, c7b); y += ldy;
+        Row(y, 8, bias, relu, c8a, c8b); y += ldy;
+        Row(y, 9, bias, relu, c9a, c9b); y += ldy;
+        Row(y, 10, bias, relu, c10a, c10b); y += ldy;
+        Row(y, 11, bias, relu, c11a, c11b);
     }
 
     /// <summary>
@@ -646,7 +702,7 @@ internal static unsafe class ConvDirect
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void MiddleTile<T>(T* w, T* x0, T* x1, T* x2, int* off, int taps, T* y, nint ldy) where T : unmanaged
+    private static void MiddleTile<T>(T* w, T* x0, T* x1, T* x2, int* off, int taps, T* y, nint ldy, T* bias = null, bool relu = false) where T : unmanaged
     {
         int v = Vector512<T>.Count;
         Vector512<T> c0a = default, c0b = default, c0c = default, c1a = default, c1b = default, c1c = default;
@@ -669,14 +725,14 @@ internal static unsafe class ConvDirect
             a = Vector512.Create(w[7]); c7a = Fma(a, b0, c7a); c7b = Fma(a, b1, c7b); c7c = Fma(a, b2, c7c);
             w += MiddleRows;
         }
-        c0a.Store(y); c0b.Store(y + v); c0c.Store(y + 2 * v); y += ldy;
-        c1a.Store(y); c1b.Store(y + v); c1c.Store(y + 2 * v); y += ldy;
-        c2a.Store(y); c2b.Store(y + v); c2c.Store(y + 2 * v); y += ldy;
-        c3a.Store(y); c3b.Store(y + v); c3c.Store(y + 2 * v); y += ldy;
-        c4a.Store(y); c4b.Store(y + v); c4c.Store(y + 2 * v); y += ldy;
-        c5a.Store(y); c5b.Store(y + v); c5c.Store(y + 2 * v); y += ldy;
-        c6a.Store(y); c6b.Store(y + v); c6c.Store(y + 2 * v); y += ldy;
-        c7a.Store(y); c7b.Store(y + v); c7c.Store(y + 2 * v);
+        Row(y, 0, bias, relu, c0a, c0b, c0c); y += ldy;
+        Row(y, 1, bias, relu, c1a, c1b, c1c); y += ldy;
+        Row(y, 2, bias, relu, c2a, c2b, c2c); y += ldy;
+        Row(y, 3, bias, relu, c3a, c3b, c3c); y += ldy;
+        Row(y, 4, bias, relu, c4a, c4b, c4c); y += ldy;
+        Row(y, 5, bias, relu, c5a, c5b, c5c); y += ldy;
+        Row(y, 6, bias, relu, c6a, c6b, c6c); y += ldy;
+        Row(y, 7, bias, relu, c7a, c7b, c7c);
     }
 
     /// <summary>
@@ -685,7 +741,7 @@ internal static unsafe class ConvDirect
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void NarrowTile<T>(T* w, T* x0, T* x1, T* x2, T* x3, int* off, int taps, T* y, nint ldy) where T : unmanaged
+    private static void NarrowTile<T>(T* w, T* x0, T* x1, T* x2, T* x3, int* off, int taps, T* y, nint ldy, T* bias = null, bool relu = false) where T : unmanaged
     {
         int v = Vector512<T>.Count;
         Vector512<T> c0a = default, c0b = default, c0c = default, c0d = default, c1a = default, c1b = default, c1c = default, c1d = default;
@@ -706,12 +762,12 @@ internal static unsafe class ConvDirect
             a = Vector512.Create(w[5]); c5a = Fma(a, b0, c5a); c5b = Fma(a, b1, c5b); c5c = Fma(a, b2, c5c); c5d = Fma(a, b3, c5d);
             w += NarrowRows;
         }
-        c0a.Store(y); c0b.Store(y + v); c0c.Store(y + 2 * v); c0d.Store(y + 3 * v); y += ldy;
-        c1a.Store(y); c1b.Store(y + v); c1c.Store(y + 2 * v); c1d.Store(y + 3 * v); y += ldy;
-        c2a.Store(y); c2b.Store(y + v); c2c.Store(y + 2 * v); c2d.Store(y + 3 * v); y += ldy;
-        c3a.Store(y); c3b.Store(y + v); c3c.Store(y + 2 * v); c3d.Store(y + 3 * v); y += ldy;
-        c4a.Store(y); c4b.Store(y + v); c4c.Store(y + 2 * v); c4d.Store(y + 3 * v); y += ldy;
-        c5a.Store(y); c5b.Store(y + v); c5c.Store(y + 2 * v); c5d.Store(y + 3 * v);
+        Row(y, 0, bias, relu, c0a, c0b, c0c, c0d); y += ldy;
+        Row(y, 1, bias, relu, c1a, c1b, c1c, c1d); y += ldy;
+        Row(y, 2, bias, relu, c2a, c2b, c2c, c2d); y += ldy;
+        Row(y, 3, bias, relu, c3a, c3b, c3c, c3d); y += ldy;
+        Row(y, 4, bias, relu, c4a, c4b, c4c, c4d); y += ldy;
+        Row(y, 5, bias, relu, c5a, c5b, c5c, c5d);
     }
 
     /// <summary>

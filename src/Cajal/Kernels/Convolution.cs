@@ -97,10 +97,13 @@ internal static class Convolution
     }
 
     /// <summary>
-    /// y = conv(x, w) + bias. x (N, C, H, W) at <paramref name="xOffset"/>, w (Cout, C/G, kH, kW) at
-    /// <paramref name="wOffset"/>, bias (Cout) or null, y (N, Cout, Hout, Wout) from index 0.
+    /// y = conv(x, w) + bias, then ReLU where <paramref name="relu"/> (the Conv2d+ReLU op). x (N, C, H, W) at
+    /// <paramref name="xOffset"/>, w (Cout, C/G, kH, kW) at <paramref name="wOffset"/>, bias (Cout) or null,
+    /// y (N, Cout, Hout, Wout) from index 0. The bias and the ReLU are applied as each tile of y is finished, with the
+    /// bits of the separate add and ReLU.
     /// </summary>
-    public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y, ConvGeometry g)
+    public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y, ConvGeometry g,
+        bool relu = false)
         where T : unmanaged, INumber<T>
     {
         int nb = ChunkSize(g), L = g.OutPlane, patch = g.GroupPatch, outG = g.GroupOutChannels;
@@ -108,7 +111,7 @@ internal static class Convolution
         if (g.Batch == 0 || L == 0) return;
         if (Choose<T>(g) == ConvAlgorithm.Direct)
         {
-            ConvDirect.Forward(x, xOffset, w, wOffset, bias, biasOffset, y, g);
+            ConvDirect.Forward(x, xOffset, w, wOffset, bias, biasOffset, y, g, relu);
             return;
         }
         ForChunks<T>((g.Batch + nb - 1) / nb, nb, g, (first, last, columns, staging) =>
@@ -122,13 +125,13 @@ internal static class Convolution
                 int targetOffset = count == 1 ? n0 * g.OutChannels * L : 0;
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
-                    // Rows of the product are output channels: the bias is the GEMM's per-row epilogue, added to each
-                    // tile as it is finished (the bits of adding it afterwards).
+                    // Rows of the product are output channels: the bias (and the ReLU) is the GEMM's per-row epilogue,
+                    // applied to each tile as it is finished (the bits of applying them afterwards).
                     Gemm.Multiply(outG, ld, patch,
                         w, wOffset + grp * outG * patch, patch, 1,
                         columns, grp * patch * ld, ld, 1,
                         target, targetOffset + grp * outG * ld, ld, accumulate: false,
-                        bias is null ? default : new GemmEpilogue<T>(bias, biasOffset + grp * outG, biasPerRow: true));
+                        bias is null && !relu ? default : new GemmEpilogue<T>(bias, biasOffset + grp * outG, biasPerRow: true, relu));
                 }
                 if (count > 1) Deinterleave(staging!, count, g.OutChannels, L, y, n0 * g.OutChannels * L);
             }

@@ -29,8 +29,10 @@ public sealed class Sequential : Module, IEnumerable<Module>
 
     /// <inheritdoc/>
     /// <remarks>
-    /// <para>A <see cref="Linear"/> followed by a <see cref="ReLU"/> runs as one op, the ReLU applied in the GEMM's
-    /// epilogue (<see cref="Functional.LinearRelu"/>): the same values and gradients, one pass over the output fewer.</para>
+    /// <para>A <see cref="Linear"/> or <see cref="Conv2d"/> followed by a <see cref="ReLU"/> runs as one op, the ReLU
+    /// applied as each tile of the output is stored (<see cref="Functional.LinearRelu"/>,
+    /// <see cref="Functional.Conv2dRelu"/>): the same values and gradients, one pass over the output and one tensor
+    /// fewer.</para>
     /// <para>With gradient recording off (inference), an intermediate output that one built-in module made and the
     /// next built-in module has consumed is dead, and its storage goes back to <see cref="StoragePool"/> for the next
     /// op of the same size (the next batch's). Built-in modules keep no reference to their input or output, and
@@ -47,10 +49,10 @@ public sealed class Sequential : Module, IEnumerable<Module>
         {
             var module = _modules[i];
             Tensor y;
-            if (module is Linear linear && i + 1 < _modules.Count && _modules[i + 1] is ReLU relu)
+            if (i + 1 < _modules.Count && _modules[i + 1] is ReLU relu && module is Linear or Conv2d)
             {
-                y = linear.ForwardRelu(x);
-                SummaryTrace.Record(linear, y);   // ReLU keeps the shape: the Linear's row shows the same one
+                y = module is Linear linear ? linear.ForwardRelu(x) : ((Conv2d)module).ForwardRelu(x);
+                SummaryTrace.Record(module, y);   // ReLU keeps the shape: the layer's row shows the same one
                 SummaryTrace.Record(relu, y);
                 i++;
             }

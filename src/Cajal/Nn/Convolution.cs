@@ -77,6 +77,10 @@ public sealed class Conv2d : Module
     public override Tensor Forward(Tensor input) =>
         Functional.Conv2d(input, Weight, Padding, Bias, Stride.ToArray(), Dilation.ToArray(), Groups);
 
+    /// <summary>ReLU(Forward(input)) as one op (<see cref="Functional.Conv2dRelu"/>): what <see cref="Sequential"/> runs for a Conv2d followed by a ReLU.</summary>
+    internal Tensor ForwardRelu(Tensor input) =>
+        Functional.Conv2dRelu(input, Weight, Padding, Bias, Stride.ToArray(), Dilation.ToArray(), Groups);
+
     /// <inheritdoc/>
     protected override IEnumerable<(string Name, Tensor Value)> OwnParameters()
     {

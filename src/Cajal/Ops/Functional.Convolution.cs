@@ -106,7 +106,22 @@ public static partial class Functional
         return unbatched ? result.Squeeze(0) : result;
     }
 
-    private static Tensor Conv2dCore(string op, Tensor input, Tensor weight, Tensor? bias, (int H, int W) s, ConvPadding padding, (int H, int W) d, int groups)
+    /// <summary>
+    /// ReLU(Conv2d(...)) as one op, recorded as <c>Conv2d+ReLU</c>: what <see cref="Sequential"/> runs for a
+    /// <see cref="Cajal.Nn.Conv2d"/> followed by a <see cref="Cajal.Nn.ReLU"/>. The ReLU is applied as each tile of the
+    /// output is stored (no pass of its own, no tensor of its own); the backward keeps the gradient where the output is
+    /// positive, as ReLU's backward does, before the convolution's. Values and gradients are those of the two ops.
+    /// </summary>
+    internal static Tensor Conv2dRelu(Tensor input, Tensor weight, ConvPadding padding, Tensor? bias, int[] stride, int[] dilation, int groups)
+    {
+        const string op = "Conv2d";
+        if (!padding.IsSame) Require((padding.Height, padding.Width), op, nameof(padding), 0);
+        return Conv2dCore(op, input, weight, bias, Pair(stride, 1, op, nameof(stride), 1), padding, Pair(dilation, 1, op, nameof(dilation), 1), groups,
+            relu: true);
+    }
+
+    private static Tensor Conv2dCore(string op, Tensor input, Tensor weight, Tensor? bias, (int H, int W) s, ConvPadding padding, (int H, int W) d, int groups,
+        bool relu = false)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
@@ -142,14 +157,15 @@ public static partial class Functional
         var g = new ConvGeometry(n, c, h, w, cout, kh, kw, hout, wout, s.H, s.W, top, left, d.H, d.W, groups);
         var xc = x.Contiguous();
         var wc = weight.Contiguous();
-        var output = ConvForwardTensor(xc, wc, bias?.Contiguous(), [n, cout, hout, wout], g);
-        var result = Autograd.Record(output, op, bias is null ? [x, weight] : [x, weight, bias], grad =>
+        var output = ConvForwardTensor(xc, wc, bias?.Contiguous(), [n, cout, hout, wout], g, relu);
+        var result = Autograd.Record(output, relu ? op + "+ReLU" : op, bias is null ? [x, weight] : [x, weight, bias], grad =>
         {
             // y = W ⋆ x + b  ⇒  dx = Wᵀ-scatter of dy (col2im), dW = Σ dy·im2col(x)ᵀ, db = Σ_{n,h,w} dy
-            var gc = grad.Contiguous();
+            // (with the ReLU, dy is first kept where y > 0)
+            var gc = relu ? Tensor.ReluGradient(output, grad) : grad.Contiguous();
             Tensor? dx = x.RequiresGrad ? ConvInputGradTensor(gc, wc, x.Dims, g) : null;
             Tensor? dw = weight.RequiresGrad ? ConvWeightGradTensor(xc, gc, weight.Dims, g) : null;
-            Tensor? db = bias is { RequiresGrad: true } ? grad.Sum([0, 2, 3]) : null;
+            Tensor? db = bias is { RequiresGrad: true } ? (relu ? gc : grad).Sum([0, 2, 3]) : null;
             return bias is null ? [dx, dw] : [dx, dw, db];
         });
         return unbatched ? result.Squeeze(0) : result;
@@ -174,13 +190,13 @@ public static partial class Functional
     }
 
     /// <summary>conv(x, w) + b for contiguous operands, into a new tensor of <paramref name="outDims"/>.</summary>
-    private static Tensor ConvForwardTensor(Tensor x, Tensor w, Tensor? b, int[] outDims, ConvGeometry g)
+    private static Tensor ConvForwardTensor(Tensor x, Tensor w, Tensor? b, int[] outDims, ConvGeometry g, bool relu = false)
     {
         var y = Tensor.Uninitialized((int[])outDims.Clone(), x.DType);
         if (x.DType == DType.Float32)
-            Convolution.Forward(x.Array<float>(), x.Offset, w.Array<float>(), w.Offset, b?.Array<float>(), b?.Offset ?? 0, y.Array<float>(), g);
+            Convolution.Forward(x.Array<float>(), x.Offset, w.Array<float>(), w.Offset, b?.Array<float>(), b?.Offset ?? 0, y.Array<float>(), g, relu);
         else
-            Convolution.Forward(x.Array<double>(), x.Offset, w.Array<double>(), w.Offset, b?.Array<double>(), b?.Offset ?? 0, y.Array<double>(), g);
+            Convolution.Forward(x.Array<double>(), x.Offset, w.Array<double>(), w.Offset, b?.Array<double>(), b?.Offset ?? 0, y.Array<double>(), g, relu);
         return y;
     }
 
