@@ -1,6 +1,6 @@
-using System.Runtime.InteropServices;
 using Cajal.Kernels;
 using Cajal.Nn;
+using static Cajal.Tests.Support.Fusion;
 
 namespace Cajal.Tests.Convolution;
 
@@ -12,10 +12,6 @@ namespace Cajal.Tests.Convolution;
 /// </summary>
 public class ConvReluTests
 {
-    private static bool SameBits(Tensor x, Tensor y) => x.DType == DType.Float32
-        ? MemoryMarshal.AsBytes(x.ToArray<float>().AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(y.ToArray<float>().AsSpan()))
-        : MemoryMarshal.AsBytes(x.ToArray<double>().AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(y.ToArray<double>().AsSpan()));
-
     private static void Set(Tensor t, int index, double value)
     {
         if (t.DType == DType.Float32) t.Array<float>()[t.Offset + index] = (float)value;
@@ -134,26 +130,7 @@ public class ConvReluTests
         var model = Cajal.Models.Classifiers.LeNet5(generator: new Generator(5));
         var x = Tensor.RandN([16, 1, 28, 28], new Generator(6));
         var target = Tensor.FromArray(Enumerable.Range(0, 16).Select(i => (long)(i % 10)).ToArray(), 16);
-        float[][] Grads(Func<Tensor> forward)
-        {
-            model.ZeroGrad();
-            Functional.CrossEntropy(forward(), target).Backward();
-            return [.. model.Parameters().Select(p => p.Grad!.ToArray<float>())];
-        }
-        Tensor OneByOne()
-        {
-            var h = x;
-            foreach (var module in model) h = module.Forward(h);
-            return h;
-        }
-        var fused = Grads(() => model.Forward(x));
-        var separate = Grads(OneByOne);
-        for (int i = 0; i < fused.Length; i++) Assert.Equal(separate[i], fused[i]);
-        Assert.True(SameBits(OneByOne(), model.Forward(x)));
-        using (Autograd.NoGrad()) Assert.True(SameBits(OneByOne(), model.Forward(x)));
-        var ops = new List<string>();
-        for (var node = model.Forward(x).GradFn; node is not null; node = node.Inputs.Select(t => t.GradFn).FirstOrDefault(n => n is not null))
-            ops.Add(node.Name);
+        var ops = AssertSequentialMatchesModulesOneByOne(model, x, target);
         Assert.Equal(2, ops.Count(o => o == "Conv2d+ReLU"));
         Assert.DoesNotContain("Conv2d", ops);
         Assert.Equal(2, ops.Count(o => o == "Linear+ReLU"));

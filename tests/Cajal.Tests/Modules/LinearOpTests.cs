@@ -1,4 +1,5 @@
 using Cajal.Nn;
+using static Cajal.Tests.Support.Fusion;
 
 namespace Cajal.Tests.Modules;
 
@@ -91,10 +92,6 @@ public class LinearOpTests
         Assert.Equal(b.Grad!.ToArray<float>(), fb);
     }
 
-    private static bool SameBits(Tensor x, Tensor y) => x.DType == DType.Float32
-        ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.ToArray<float>().AsSpan()).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(y.ToArray<float>().AsSpan()))
-        : System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.ToArray<double>().AsSpan()).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(y.ToArray<double>().AsSpan()));
-
     public static TheoryData<int[], int, bool, DType> ReluCases() => new()
     {
         // input shape, out features, bias, dtype
@@ -167,25 +164,7 @@ public class LinearOpTests
         var model = Cajal.Models.Classifiers.Mlp(generator: new Generator(5));
         var x = Tensor.RandN([32, 1, 28, 28], new Generator(6));
         var target = Tensor.FromArray(Enumerable.Range(0, 32).Select(i => (long)(i % 10)).ToArray(), 32);
-        float[][] Grads(Func<Tensor> forward)
-        {
-            model.ZeroGrad();
-            Functional.CrossEntropy(forward(), target).Backward();
-            return [.. model.Parameters().Select(p => p.Grad!.ToArray<float>())];
-        }
-        Tensor OneByOne()
-        {
-            var h = x;
-            foreach (var module in model) h = module.Forward(h);
-            return h;
-        }
-        var fused = Grads(() => model.Forward(x));
-        var separate = Grads(OneByOne);
-        for (int i = 0; i < fused.Length; i++) Assert.Equal(separate[i], fused[i]);
-        Assert.True(SameBits(OneByOne(), model.Forward(x)));
-        var ops = new List<string>();
-        for (var node = model.Forward(x).GradFn; node is not null; node = node.Inputs.Select(t => t.GradFn).FirstOrDefault(n => n is not null))
-            ops.Add(node.Name);
+        var ops = AssertSequentialMatchesModulesOneByOne(model, x, target);
         Assert.Equal(2, ops.Count(o => o == "Linear+ReLU"));
         Assert.Equal(1, ops.Count(o => o == "Linear"));
         Assert.DoesNotContain(ops, o => o.Contains("Relu", StringComparison.OrdinalIgnoreCase) && o != "Linear+ReLU");
