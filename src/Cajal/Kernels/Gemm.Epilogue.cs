@@ -11,7 +11,9 @@ namespace Cajal.Kernels;
 /// <remarks>
 /// <para>Why: a Linear layer's bias add and the ReLU after it were each a pass over the output, on one thread, after
 /// the product; the packed driver applies them to each register tile right after its last kc block, while the tile is
-/// still in L1, on the thread that computed it.</para>
+/// still in L1, on the thread that computed it. Where the tile comes from the AVX-512 kernel that reads A in place (a
+/// Linear layer's product) and the bias is per column, the kernel applies them on its registers before its one store
+/// (<see cref="GemmAvx512.KernelRowsA{T}"/>); elsewhere <see cref="Apply"/> runs over the stored tile.</para>
 /// <para>The bits are those of the separate ops: C = fl(Σ + b) with Σ the finished product (as an add of the bias after
 /// the GEMM), then ReLU as <see cref="UnaryOp.Relu"/>: x &gt; 0 ? x : (NaN ? x : 0), so −0 becomes 0 and NaN stays.</para>
 /// </remarks>

@@ -287,7 +287,7 @@ internal static partial class Gemm
             T* pap = Scratch<T>.Aligned(aBuffer), pbp = _bPack;
             try
             {
-                fixed (T* pa = _a, pcm = _c)
+                fixed (T* pa = _a, pcm = _c, pBias = _epilogue.Bias)
                     for (int pc = _kg; pc < _kg + _kgb; pc += _kc)
                     {
                         int kcb = Math.Min(_kc, _kg + _kgb - pc);
@@ -316,6 +316,15 @@ internal static partial class Gemm
                                 T* ar = inPlace ? pa + _aOffset + (nint)i * _aRowStride + pc : null;
                                 if (rows == mr && cols == nr)
                                 {
+                                    if (inPlace && last && !_epilogue.BiasPerRow)
+                                    {
+                                        // The epilogue on the registers: a column bias (a Linear's) and ReLU, stored once.
+                                        // Measured on the MLP inference pass, alternating with Apply after the store:
+                                        // 1.045 on 1 thread (13 of 15 rounds faster), 1.008 and 1.032 on 2 (9/15, 14/21).
+                                        GemmAvx512.KernelRowsA(ar, _aRowStride, bp, kcb, cp, _ldc, overwrite,
+                                            pBias is null ? null : pBias + _epilogue.BiasOffset + j, _epilogue.Relu);
+                                        continue;
+                                    }
                                     if (inPlace) GemmAvx512.KernelRowsA(ar, _aRowStride, bp, kcb, cp, _ldc, overwrite);
                                     else _kernel(ap, bp, kcb, cp, _ldc, overwrite);
                                     if (last) _epilogue.Apply(cp, _ldc, i, j, mr, nr);

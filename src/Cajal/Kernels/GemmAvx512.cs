@@ -81,10 +81,13 @@ internal static unsafe class GemmAvx512
     /// <summary>
     /// <see cref="Kernel{T}"/> reading A in place: row r of the 12 at a + r·lda, contiguous along the depth (a row-major
     /// A, as a Linear layer's input), so A needs no packing. The same FMAs in the same order: the same bits.
+    /// With <paramref name="columnBias"/> (NR values for this tile's columns) or <paramref name="relu"/>, the finished
+    /// sums get the epilogue on the registers before the store: + bias, then ReLU's rule (<see cref="GemmEpilogue{T}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    public static void KernelRowsA<T>(T* a, nint lda, T* b, int kc, T* c, nint ldc, bool overwrite) where T : unmanaged
+    public static void KernelRowsA<T>(T* a, nint lda, T* b, int kc, T* c, nint ldc, bool overwrite,
+        T* columnBias = null, bool relu = false) where T : unmanaged
     {
         Vector512<T> c0a = default, c0b = default;
         Vector512<T> c1a = default, c1b = default;
@@ -120,6 +123,26 @@ internal static unsafe class GemmAvx512
             var a11 = Vector512.Create(r9[lda2]); c11a = MulAdd(a11, b0, c11a); c11b = MulAdd(a11, b1, c11b);
             r0++; r3++; r6++; r9++;
             b += 2 * Vector512<T>.Count;
+        }
+        if (columnBias is not null || relu)
+        {
+            // The epilogue in registers (GemmEpilogue's rule: the finished sum plus the column's bias, then ReLU).
+            var b0 = columnBias is null ? default : Vector512.Load(columnBias);
+            var b1 = columnBias is null ? default : Vector512.Load(columnBias + Vector512<T>.Count);
+            bool hasBias = columnBias is not null;
+            StoreFinished(c + 0 * ldc, c0a, c0b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 1 * ldc, c1a, c1b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 2 * ldc, c2a, c2b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 3 * ldc, c3a, c3b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 4 * ldc, c4a, c4b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 5 * ldc, c5a, c5b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 6 * ldc, c6a, c6b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 7 * ldc, c7a, c7b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 8 * ldc, c8a, c8b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 9 * ldc, c9a, c9b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 10 * ldc, c10a, c10b, overwrite, b0, b1, hasBias, relu);
+            StoreFinished(c + 11 * ldc, c11a, c11b, overwrite, b0, b1, hasBias, relu);
+            return;
         }
         Store(c + 0 * ldc, c0a, c0b, overwrite);
         Store(c + 1 * ldc, c1a, c1b, overwrite);
@@ -161,6 +184,31 @@ internal static unsafe class GemmAvx512
         if (typeof(T) == typeof(float))
             return Avx512F.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
         return Avx512F.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+    }
+
+    /// <summary><see cref="Store{T}"/> followed by the epilogue on the registers: + the column bias, then ReLU's rule.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFinished<T>(T* c, Vector512<T> lo, Vector512<T> hi, bool overwrite, Vector512<T> biasLo, Vector512<T> biasHi,
+        bool hasBias, bool relu) where T : unmanaged
+    {
+        if (!overwrite)
+        {
+            lo += Vector512.Load(c);
+            hi += Vector512.Load(c + Vector512<T>.Count);
+        }
+        if (hasBias)
+        {
+            lo += biasLo;
+            hi += biasHi;
+        }
+        if (relu)
+        {
+            var zero = Vector512<T>.Zero;
+            lo = Vector512.ConditionalSelect(Vector512.GreaterThan(lo, zero) | ~Vector512.Equals(lo, lo), lo, zero);
+            hi = Vector512.ConditionalSelect(Vector512.GreaterThan(hi, zero) | ~Vector512.Equals(hi, hi), hi, zero);
+        }
+        lo.Store(c);
+        hi.Store(c + Vector512<T>.Count);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
