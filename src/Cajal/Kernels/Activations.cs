@@ -1,5 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Cajal.Kernels;
 
@@ -16,6 +18,19 @@ internal static class Activations
     private const double InvSqrt2Pi = 0.39894228040143267794;        // 1/√(2π)
     private const double TanhBeta = 0.79788456080286535588;          // √(2/π)
     private const double TanhKappa = 0.044715;
+
+    /// <summary>
+    /// ReLU lane by lane, with <see cref="UnaryOp.Relu"/>'s bits: x where x &gt; 0 or x is NaN, else +0 (so −0 becomes
+    /// +0). For kernels that apply it on their registers before storing (the GEMM's and the direct convolution's
+    /// epilogues).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> ReluLanes<T>(Vector512<T> x) where T : unmanaged
+    {
+        var zero = Vector512<T>.Zero;
+        return Vector512.ConditionalSelect(
+            Vector512.GreaterThan(x, zero) | ~Vector512.Equals(x, x), x, zero);
+    }
 
     /// <summary>dx = y &gt; 0 ? g : 0 from ReLU's output y, one pass.</summary>
     /// <remarks>0 at y = 0, as PyTorch; also 0 at y = NaN, where PyTorch's threshold_backward (y ≤ 0 ? 0 : g) passes g on.</remarks>

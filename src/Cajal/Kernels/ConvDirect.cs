@@ -645,9 +645,7 @@ internal static unsafe class ConvDirect
     private static Vector512<T> Finish<T>(Vector512<T> x, Vector512<T> bias, bool hasBias, bool relu) where T : unmanaged
     {
         if (hasBias) x += bias;
-        if (!relu) return x;
-        var zero = Vector512<T>.Zero;
-        return Vector512.ConditionalSelect(Vector512.GreaterThan(x, zero) | ~Vector512.Equals(x, x), x, zero);
+        return relu ? Activations.ReluLanes(x) : x;
     }
 
     /// <summary>

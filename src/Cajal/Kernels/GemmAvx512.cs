@@ -124,38 +124,23 @@ internal static unsafe class GemmAvx512
             r0++; r3++; r6++; r9++;
             b += 2 * Vector512<T>.Count;
         }
-        if (columnBias is not null || relu)
-        {
-            // The epilogue in registers (GemmEpilogue's rule: the finished sum plus the column's bias, then ReLU).
-            var b0 = columnBias is null ? default : Vector512.Load(columnBias);
-            var b1 = columnBias is null ? default : Vector512.Load(columnBias + Vector512<T>.Count);
-            bool hasBias = columnBias is not null;
-            StoreFinished(c + 0 * ldc, c0a, c0b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 1 * ldc, c1a, c1b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 2 * ldc, c2a, c2b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 3 * ldc, c3a, c3b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 4 * ldc, c4a, c4b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 5 * ldc, c5a, c5b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 6 * ldc, c6a, c6b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 7 * ldc, c7a, c7b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 8 * ldc, c8a, c8b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 9 * ldc, c9a, c9b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 10 * ldc, c10a, c10b, overwrite, b0, b1, hasBias, relu);
-            StoreFinished(c + 11 * ldc, c11a, c11b, overwrite, b0, b1, hasBias, relu);
-            return;
-        }
-        Store(c + 0 * ldc, c0a, c0b, overwrite);
-        Store(c + 1 * ldc, c1a, c1b, overwrite);
-        Store(c + 2 * ldc, c2a, c2b, overwrite);
-        Store(c + 3 * ldc, c3a, c3b, overwrite);
-        Store(c + 4 * ldc, c4a, c4b, overwrite);
-        Store(c + 5 * ldc, c5a, c5b, overwrite);
-        Store(c + 6 * ldc, c6a, c6b, overwrite);
-        Store(c + 7 * ldc, c7a, c7b, overwrite);
-        Store(c + 8 * ldc, c8a, c8b, overwrite);
-        Store(c + 9 * ldc, c9a, c9b, overwrite);
-        Store(c + 10 * ldc, c10a, c10b, overwrite);
-        Store(c + 11 * ldc, c11a, c11b, overwrite);
+        // With a column bias or ReLU, the epilogue on the registers (GemmEpilogue's rule: the finished sum plus the
+        // column's bias, then ReLU); without, a plain store.
+        bool hasBias = columnBias is not null;
+        var biasLo = hasBias ? Vector512.Load(columnBias) : default;
+        var biasHi = hasBias ? Vector512.Load(columnBias + Vector512<T>.Count) : default;
+        StoreFinished(c + 0 * ldc, c0a, c0b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 1 * ldc, c1a, c1b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 2 * ldc, c2a, c2b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 3 * ldc, c3a, c3b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 4 * ldc, c4a, c4b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 5 * ldc, c5a, c5b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 6 * ldc, c6a, c6b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 7 * ldc, c7a, c7b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 8 * ldc, c8a, c8b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 9 * ldc, c9a, c9b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 10 * ldc, c10a, c10b, overwrite, biasLo, biasHi, hasBias, relu);
+        StoreFinished(c + 11 * ldc, c11a, c11b, overwrite, biasLo, biasHi, hasBias, relu);
     }
 
     /// <summary>How far ahead of its reads the micro-kernels prefetch the B micro-panel: 8 steps (1 KB), about 100 cycles.</summary>
@@ -203,23 +188,15 @@ internal static unsafe class GemmAvx512
         }
         if (relu)
         {
-            var zero = Vector512<T>.Zero;
-            lo = Vector512.ConditionalSelect(Vector512.GreaterThan(lo, zero) | ~Vector512.Equals(lo, lo), lo, zero);
-            hi = Vector512.ConditionalSelect(Vector512.GreaterThan(hi, zero) | ~Vector512.Equals(hi, hi), hi, zero);
+            lo = Activations.ReluLanes(lo);
+            hi = Activations.ReluLanes(hi);
         }
         lo.Store(c);
         hi.Store(c + Vector512<T>.Count);
     }
 
+    /// <summary>C (+)= the sums, no epilogue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(T* c, Vector512<T> lo, Vector512<T> hi, bool overwrite) where T : unmanaged
-    {
-        if (!overwrite)
-        {
-            lo += Vector512.Load(c);
-            hi += Vector512.Load(c + Vector512<T>.Count);
-        }
-        lo.Store(c);
-        hi.Store(c + Vector512<T>.Count);
-    }
+    private static void Store<T>(T* c, Vector512<T> lo, Vector512<T> hi, bool overwrite) where T : unmanaged =>
+        StoreFinished(c, lo, hi, overwrite, default, default, hasBias: false, relu: false);
 }

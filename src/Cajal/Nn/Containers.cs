@@ -49,9 +49,9 @@ public sealed class Sequential : Module, IEnumerable<Module>
         {
             var module = _modules[i];
             Tensor y;
-            if (i + 1 < _modules.Count && _modules[i + 1] is ReLU relu && module is Linear or Conv2d)
+            if (i + 1 < _modules.Count && _modules[i + 1] is ReLU relu && module is IFusesRelu fusing)
             {
-                y = module is Linear linear ? linear.ForwardRelu(x) : ((Conv2d)module).ForwardRelu(x);
+                y = fusing.ForwardRelu(x);
                 SummaryTrace.Record(module, y);   // ReLU keeps the shape: the layer's row shows the same one
                 SummaryTrace.Record(relu, y);
                 i++;
@@ -133,4 +133,14 @@ public sealed class ModuleList : Module, IEnumerable<Module>
     public IEnumerator<Module> GetEnumerator() => _modules.GetEnumerator();
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>
+/// A module whose output followed by ReLU has a fused op (values and gradients those of the two):
+/// <see cref="Sequential.Forward"/> runs it for the module followed by a <see cref="ReLU"/>.
+/// </summary>
+internal interface IFusesRelu
+{
+    /// <summary>ReLU(Forward(input)) as one op.</summary>
+    Tensor ForwardRelu(Tensor input);
 }

@@ -10,7 +10,7 @@ namespace Cajal.Nn;
 /// <para>Parameters: <c>weight</c> (OutChannels, InChannels/groups, kH, kW) and <c>bias</c> (OutChannels), both from
 /// U(−1/√fan_in, 1/√fan_in) with fan_in = InChannels/groups·kH·kW, PyTorch's default (kaiming_uniform with a = √5).</para>
 /// </remarks>
-public sealed class Conv2d : Module
+public sealed class Conv2d : Module, IFusesRelu
 {
     /// <summary>Creates the layer with PyTorch's default initialisation drawn from <paramref name="generator"/>.</summary>
     /// <param name="inChannels">Channels of the input.</param>
@@ -78,7 +78,7 @@ public sealed class Conv2d : Module
         Functional.Conv2d(input, Weight, Padding, Bias, Stride.ToArray(), Dilation.ToArray(), Groups);
 
     /// <summary>ReLU(Forward(input)) as one op (<see cref="Functional.Conv2dRelu"/>): what <see cref="Sequential"/> runs for a Conv2d followed by a ReLU.</summary>
-    internal Tensor ForwardRelu(Tensor input) =>
+    Tensor IFusesRelu.ForwardRelu(Tensor input) =>
         Functional.Conv2dRelu(input, Weight, Padding, Bias, Stride.ToArray(), Dilation.ToArray(), Groups);
 
     /// <inheritdoc/>

@@ -4,7 +4,7 @@ namespace Cajal.Nn;
 /// <remarks>
 /// Shape: input (*, InFeatures) → (*, OutFeatures). Init as PyTorch: W and b from U(−1/√in, 1/√in).
 /// </remarks>
-public sealed class Linear : Module
+public sealed class Linear : Module, IFusesRelu
 {
     /// <summary>Creates the layer with PyTorch's default initialisation drawn from <paramref name="generator"/>.</summary>
     public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null, DType dtype = DType.Float32)
@@ -34,7 +34,7 @@ public sealed class Linear : Module
     public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);
 
     /// <summary>ReLU(Forward(input)) as one op (<see cref="Functional.LinearRelu"/>): what <see cref="Sequential"/> runs for a Linear followed by a ReLU.</summary>
-    internal Tensor ForwardRelu(Tensor input) => Functional.LinearRelu(input, Weight, Bias);
+    Tensor IFusesRelu.ForwardRelu(Tensor input) => Functional.LinearRelu(input, Weight, Bias);
 
     /// <inheritdoc/>
     protected override IEnumerable<(string Name, Tensor Value)> OwnParameters()

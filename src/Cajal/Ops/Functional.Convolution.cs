@@ -38,11 +38,14 @@ public static partial class Functional
     /// With Same the output is (N, Cout, H, W): each dimension is padded by d(k − 1) in total, half (rounded down) at
     /// the top/left and the rest at the bottom/right, as PyTorch does. Otherwise as <see cref="Conv2d(Tensor, Tensor, Tensor, int[], int[], int[], int)"/>.
     /// </remarks>
-    public static Tensor Conv2d(Tensor input, Tensor weight, ConvPadding padding, Tensor? bias = null, int[]? stride = null, int[]? dilation = null, int groups = 1)
+    public static Tensor Conv2d(Tensor input, Tensor weight, ConvPadding padding, Tensor? bias = null, int[]? stride = null, int[]? dilation = null, int groups = 1) =>
+        Conv2dPadded(input, weight, padding, bias, stride, dilation, groups, relu: false);
+
+    private static Tensor Conv2dPadded(Tensor input, Tensor weight, ConvPadding padding, Tensor? bias, int[]? stride, int[]? dilation, int groups, bool relu)
     {
         const string op = "Conv2d";
         if (!padding.IsSame) Require((padding.Height, padding.Width), op, nameof(padding), 0);
-        return Conv2dCore(op, input, weight, bias, Pair(stride, 1, op, nameof(stride), 1), padding, Pair(dilation, 1, op, nameof(dilation), 1), groups);
+        return Conv2dCore(op, input, weight, bias, Pair(stride, 1, op, nameof(stride), 1), padding, Pair(dilation, 1, op, nameof(dilation), 1), groups, relu);
     }
 
     /// <summary>2-D transposed convolution ("deconvolution"), as PyTorch's <c>F.conv_transpose2d</c>: the input-gradient of <see cref="Conv2d(Tensor, Tensor, Tensor, int[], int[], int[], int)"/>.</summary>
@@ -112,13 +115,8 @@ public static partial class Functional
     /// output is stored (no pass of its own, no tensor of its own); the backward keeps the gradient where the output is
     /// positive, as ReLU's backward does, before the convolution's. Values and gradients are those of the two ops.
     /// </summary>
-    internal static Tensor Conv2dRelu(Tensor input, Tensor weight, ConvPadding padding, Tensor? bias, int[] stride, int[] dilation, int groups)
-    {
-        const string op = "Conv2d";
-        if (!padding.IsSame) Require((padding.Height, padding.Width), op, nameof(padding), 0);
-        return Conv2dCore(op, input, weight, bias, Pair(stride, 1, op, nameof(stride), 1), padding, Pair(dilation, 1, op, nameof(dilation), 1), groups,
-            relu: true);
-    }
+    internal static Tensor Conv2dRelu(Tensor input, Tensor weight, ConvPadding padding, Tensor? bias, int[] stride, int[] dilation, int groups) =>
+        Conv2dPadded(input, weight, padding, bias, stride, dilation, groups, relu: true);
 
     private static Tensor Conv2dCore(string op, Tensor input, Tensor weight, Tensor? bias, (int H, int W) s, ConvPadding padding, (int H, int W) d, int groups,
         bool relu = false)
